@@ -1,0 +1,44 @@
+# The contracts of DESIGN.md §9: `make build`, `make run`, `make test` from a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+NPM_STAMP := node_modules/.install-stamp
+MOCHA := npx --no-install mocha
+
+.PHONY: build run test deps npm lint format test-unit test-integration test-operator bench clean
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+npm: $(NPM_STAMP)
+
+## build: compile the TypeScript tree into dist/
+build: $(NPM_STAMP)
+	npx --no-install tsc -p tsconfig.json
+
+## run: a standalone recorder, in-memory store, SIP on 0.0.0.0:5060 UDP+TCP, HTTP on 8080
+run: build
+	node dist/recorder/src/main.js
+
+## deps: the Debian packages the tests use as real peers (sipp, baresip, ffmpeg, redis…)
+deps:
+	hack/install-deps.sh
+
+lint: build
+	npx --no-install eslint .
+	npx --no-install prettier --check .
+
+format: $(NPM_STAMP)
+	npx --no-install prettier --write .
+
+test-unit: build
+	$(MOCHA) --config .mocharc.unit.json
+
+test-integration: build deps
+	$(MOCHA) --config .mocharc.integration.json
+
+## test: install everything, then lint and run every test tier
+test: deps build lint test-unit test-integration
+
+clean:
+	rm -rf dist
