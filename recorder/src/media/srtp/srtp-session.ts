@@ -1,0 +1,451 @@
+/**
+ * An SRTP/SRTCP session for one SDES key (RFC 3711, RFC 7714): unprotects what a source sends, in place, with a
+ * crypto context per SSRC (rollover counter, replay list) and session keys shared by all SSRCs (kdr 0).
+ *
+ * SRTP (§3.1; GCM: RFC 7714 §7)                 SRTCP (§3.4; GCM: RFC 7714 §9 — tag before the index word)
+ * ```
+ * +-------------------------------+             +-------------------------------+
+ * | RTP header (clear; GCM: AAD)  |             | V P RC PT length | SSRC        |  first 8 bytes clear
+ * +-------------------------------+             +-------------------------------+
+ * | payload (+ padding) encrypted |             | rest of compound, encrypted   |
+ * +-------------------------------+             +-------------------------------+
+ * | auth tag: 10/4 (HMAC) or 16   |             | E | SRTCP index (31)          |  CM: then 10-byte tag
+ * +-------------------------------+             | GCM: 16-byte tag, then E|index |
+ *                                               +-------------------------------+
+ * ```
+ * Per packet the receive path does no promise work and reuses its IV scratch. Node allocations that remain, as
+ * Node offers no reusable alternative: one `createHmac` per AES-CM packet (an HMAC object cannot be reset; a
+ * pure-JS SHA-1 with precomputed pads measured slower on this machine), the keystream Buffer returned by the
+ * ECB cipher (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM packet (a GCM context cannot be
+ * re-IV'd).
+ */
+
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
+import { AesCmKeystream } from './aes-cm-keystream.js';
+import { ReplayWindow } from './replay-window.js';
+import { SrtpError, SrtpResult } from './srtp-error.js';
+import { deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-kdf.js';
+import { srtpSuiteParams, type SrtpSuite, type SrtpSuiteParams } from './srtp-suite.js';
+import { rtpHeaderLength } from '../rtp/rtp-header.js';
+import { estimateIndex } from './srtp-index.js';
+
+/** Options common to both ways of keying a session. */
+interface SrtpSessionCommonOptions {
+  readonly suite: SrtpSuite;
+  /** Replay window in packets (RFC 3711 §3.3.2: at least 64); default 128. */
+  readonly replayWindow?: number;
+  /** Most SSRCs tracked per direction and protocol; the oldest is forgotten beyond it. Default 16. */
+  readonly maxStreams?: number;
+}
+
+/** Options of {@link SrtpSession}. */
+export type SrtpSessionOptions = SrtpSessionCommonOptions &
+  (
+    | {
+        /** Master key ‖ master salt, as decoded from the SDES `inline:` parameter (RFC 4568 §6.1). */
+        readonly keySalt: Buffer;
+      }
+    | {
+        /** Session keys given directly instead of derived (the RFC 7714 test vectors are stated this way). */
+        readonly sessionKeys: { readonly rtp: SrtpSessionKeys; readonly rtcp: SrtpSessionKeys };
+      }
+  );
+
+/** Counters of a session; read them for metrics and the sidecar. */
+export interface SrtpSessionStats {
+  /** Packets that authenticated and were decrypted. */
+  decrypted: number;
+  authFailures: number;
+  replays: number;
+  tooOld: number;
+  malformed: number;
+}
+
+/** The keys of one protocol (RTP or RTCP) in a form ready for per-packet use. */
+interface DirectionCrypto {
+  readonly salt: Buffer;
+  readonly tagLength: number;
+  /** AES-CM only. */
+  readonly keystream: AesCmKeystream | undefined;
+  readonly authKey: Buffer;
+  /** AES-GCM only. */
+  readonly gcmKey: Buffer;
+}
+
+const DEFAULT_REPLAY_WINDOW = 128;
+const DEFAULT_MAX_STREAMS = 16;
+const SRTCP_INDEX_MASK = 0x7fffffff;
+const RTCP_HEADER = 8;
+const SRTCP_TRAILER = 4;
+const GCM_TAG = 16;
+
+/** One SDES-keyed SRTP/SRTCP session. Keys never leave it: not in errors, not in `inspect`, not in JSON. */
+export class SrtpSession {
+  readonly suite: SrtpSuite;
+  readonly stats: SrtpSessionStats = { decrypted: 0, authFailures: 0, replays: 0, tooOld: 0, malformed: 0 };
+
+  readonly #params: SrtpSuiteParams;
+  readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
+  readonly #rtp: DirectionCrypto;
+  readonly #rtcp: DirectionCrypto;
+  readonly #replaySize: number;
+  readonly #maxStreams: number;
+  /** Inbound per-SSRC contexts; the window's highest index carries ROC and s_l (RFC 3711 §3.3.1). */
+  readonly #rtpIn = new Map<number, ReplayWindow>();
+  readonly #rtcpIn = new Map<number, ReplayWindow>();
+  /** Outbound per-SSRC state: highest SRTP index sent, next SRTCP index. */
+  readonly #rtpOut = new Map<number, number>();
+  readonly #rtcpOut = new Map<number, number>();
+  readonly #iv = Buffer.alloc(16);
+  readonly #rocBytes = Buffer.alloc(4);
+
+  constructor(options: SrtpSessionOptions) {
+    const params = srtpSuiteParams(options.suite);
+    if (params === undefined) {
+      throw new SrtpError('SRTP_UNSUPPORTED_SUITE', `unsupported SRTP crypto suite ${String(options.suite)}`);
+    }
+    const replay = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
+    if (!Number.isInteger(replay) || replay < 64 || replay > 32768) {
+      throw new SrtpError('SRTP_BAD_OPTION', 'replayWindow must be an integer from 64 to 32768');
+    }
+    const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+    if (!Number.isInteger(maxStreams) || maxStreams < 1) {
+      throw new SrtpError('SRTP_BAD_OPTION', 'maxStreams must be a positive integer');
+    }
+    this.suite = params.suite;
+    this.#params = params;
+    this.#gcmAlgorithm = params.keyLength === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
+    this.#replaySize = replay;
+    this.#maxStreams = maxStreams;
+    let keys: { readonly rtp: SrtpSessionKeys; readonly rtcp: SrtpSessionKeys };
+    if ('keySalt' in options) {
+      const expected = params.keyLength + params.saltLength;
+      if (!Buffer.isBuffer(options.keySalt) || options.keySalt.length !== expected) {
+        throw new SrtpError(
+          'SRTP_BAD_KEY_LENGTH',
+          `${params.suite} needs ${expected} bytes of master key and salt, got ${Buffer.isBuffer(options.keySalt) ? options.keySalt.length : 'none'}`,
+        );
+      }
+      const masterKey = Buffer.from(options.keySalt.subarray(0, params.keyLength));
+      const masterSalt = Buffer.from(options.keySalt.subarray(params.keyLength));
+      keys = deriveSrtpSessionKeys(params, masterKey, masterSalt);
+      masterKey.fill(0);
+      masterSalt.fill(0);
+    } else {
+      keys = options.sessionKeys;
+      for (const k of [keys.rtp, keys.rtcp]) {
+        if (
+          k.encryptionKey.length !== params.keyLength ||
+          k.salt.length !== params.saltLength ||
+          k.authKey.length !== params.authKeyLength
+        ) {
+          throw new SrtpError('SRTP_BAD_KEY_LENGTH', `session keys do not match ${params.suite}`);
+        }
+      }
+    }
+    this.#rtp = this.#direction(keys.rtp, params.rtpTagLength);
+    this.#rtcp = this.#direction(keys.rtcp, params.rtcpTagLength);
+  }
+
+  /**
+   * Verifies and decrypts one SRTP packet in place. Returns the length of the plain RTP packet now at the start
+   * of `packet` (the tag is dropped), or a negative {@link SrtpResult}. On any failure the bytes of `packet` are
+   * left as they were.
+   */
+  unprotectRtp(packet: Buffer): number {
+    const len = packet.length;
+    const tagLength = this.#rtp.tagLength;
+    const end = len - tagLength;
+    const headerLength = end > 0 ? rtpHeaderLength(packet, end) : -1;
+    if (headerLength < 0) return this.#fail(SrtpResult.MALFORMED);
+    const seq = packet.readUInt16BE(2);
+    const ssrc = packet.readUInt32BE(8);
+    const window = this.#rtpIn.get(ssrc);
+    const index = estimateIndex(window === undefined ? -1 : window.highest, seq);
+    if (index < 0) return this.#fail(SrtpResult.TOO_OLD);
+    if (window !== undefined) {
+      const replay = window.check(index);
+      if (replay !== 0) return this.#fail(replay);
+    }
+    const roc = Math.floor(index / 0x10000);
+    if (this.#params.aead) {
+      // RFC 7714 §8.1: IV = salt XOR (00 00 ‖ SSRC ‖ ROC ‖ SEQ); AAD = the RTP header (§8.2).
+      this.#gcmRtpIv(ssrc, roc, seq);
+      if (!this.#gcmOpen(this.#rtp, packet, headerLength, end, headerLength, -1, end)) {
+        return this.#fail(SrtpResult.AUTH_FAILED);
+      }
+    } else {
+      // §4.2: the tag covers the authenticated portion (the whole packet here) ‖ ROC.
+      if (!this.#hmacVerify(this.#rtp, packet, end, roc, end)) return this.#fail(SrtpResult.AUTH_FAILED);
+      this.#cmIv(this.#rtp.salt, ssrc, index);
+      this.#rtp.keystream!.xor(this.#iv, packet, headerLength, end);
+    }
+    this.#remember(this.#rtpIn, ssrc, window).accept(index);
+    this.stats.decrypted++;
+    return end;
+  }
+
+  /**
+   * Verifies and decrypts one SRTCP compound packet in place. Returns the length of the plain RTCP now at the
+   * start of `packet` (index word and tag dropped), or a negative {@link SrtpResult}; on failure `packet` is
+   * unchanged. Packets sent with the E bit clear (authenticated only) are accepted as they are.
+   */
+  unprotectRtcp(packet: Buffer): number {
+    const len = packet.length;
+    const aead = this.#params.aead;
+    const tagLength = this.#rtcp.tagLength;
+    if (len < RTCP_HEADER + SRTCP_TRAILER + tagLength || packet[0]! >> 6 !== 2) {
+      return this.#fail(SrtpResult.MALFORMED);
+    }
+    // CM: ... | E‖index | tag.   GCM: ... | tag | E‖index.
+    const trailerAt = aead ? len - SRTCP_TRAILER : len - tagLength - SRTCP_TRAILER;
+    const word = packet.readUInt32BE(trailerAt);
+    const encrypted = word >>> 31 === 1;
+    const index = word & SRTCP_INDEX_MASK;
+    const ssrc = packet.readUInt32BE(4);
+    const window = this.#rtcpIn.get(ssrc);
+    if (window !== undefined) {
+      const replay = window.check(index);
+      if (replay !== 0) return this.#fail(replay);
+    }
+    const plainEnd = aead ? len - GCM_TAG - SRTCP_TRAILER : trailerAt;
+    if (aead) {
+      // RFC 7714 §9.1: IV = salt XOR (00 00 ‖ SSRC ‖ 00 00 ‖ 0‖index); AAD = header ‖ E‖index (§9.2), or the
+      // whole packet ‖ E‖index when only authenticated.
+      this.#gcmRtcpIv(ssrc, index);
+      const ok = encrypted
+        ? this.#gcmOpen(this.#rtcp, packet, RTCP_HEADER, plainEnd, RTCP_HEADER, trailerAt, plainEnd)
+        : this.#gcmOpen(this.#rtcp, packet, plainEnd, plainEnd, plainEnd, trailerAt, plainEnd);
+      if (!ok) return this.#fail(SrtpResult.AUTH_FAILED);
+    } else {
+      // §3.4: the tag covers everything before it, the E‖index word included; no ROC for SRTCP.
+      if (!this.#hmacVerify(this.#rtcp, packet, trailerAt + SRTCP_TRAILER, -1, trailerAt + SRTCP_TRAILER)) {
+        return this.#fail(SrtpResult.AUTH_FAILED);
+      }
+      if (encrypted) {
+        this.#cmIv(this.#rtcp.salt, ssrc, index);
+        this.#rtcp.keystream!.xor(this.#iv, packet, RTCP_HEADER, plainEnd);
+      }
+    }
+    this.#remember(this.#rtcpIn, ssrc, window).accept(index);
+    this.stats.decrypted++;
+    return plainEnd;
+  }
+
+  /**
+   * Protects a plain RTP packet and returns a new Buffer (header, encrypted payload, tag). For tests and the
+   * benchmark's sender; the recorder itself never sends RTP. The sender-side ROC follows the sequence numbers.
+   */
+  protectRtp(packet: Buffer): Buffer {
+    const headerLength = rtpHeaderLength(packet, packet.length);
+    if (headerLength < 0) throw new SrtpError('SRTP_BAD_PACKET', 'not an RTP packet');
+    const seq = packet.readUInt16BE(2);
+    const ssrc = packet.readUInt32BE(8);
+    const previous = this.#rtpOut.get(ssrc);
+    const index = estimateIndex(previous ?? -1, seq);
+    if (previous === undefined) this.#bound(this.#rtpOut);
+    this.#rtpOut.set(ssrc, Math.max(previous ?? -1, index));
+    const roc = Math.floor(Math.max(index, 0) / 0x10000);
+    if (this.#params.aead) {
+      this.#gcmRtpIv(ssrc, roc, seq);
+      const cipher = createCipheriv(this.#gcmAlgorithm, this.#rtp.gcmKey, this.#iv.subarray(0, 12));
+      cipher.setAAD(packet.subarray(0, headerLength));
+      const body = cipher.update(packet.subarray(headerLength));
+      cipher.final();
+      return Buffer.concat([packet.subarray(0, headerLength), body, cipher.getAuthTag()]);
+    }
+    const out = Buffer.alloc(packet.length + this.#rtp.tagLength);
+    packet.copy(out);
+    this.#cmIv(this.#rtp.salt, ssrc, Math.max(index, 0));
+    this.#rtp.keystream!.xor(this.#iv, out, headerLength, packet.length);
+    this.#hmacWrite(this.#rtp, out, packet.length, roc);
+    return out;
+  }
+
+  /** Protects a plain RTCP compound packet (E bit set: encrypted) and returns a new Buffer. For tests. */
+  protectRtcp(packet: Buffer): Buffer {
+    if (packet.length < RTCP_HEADER || packet[0]! >> 6 !== 2)
+      throw new SrtpError('SRTP_BAD_PACKET', 'not RTCP');
+    const ssrc = packet.readUInt32BE(4);
+    const previous = this.#rtcpOut.get(ssrc);
+    if (previous === undefined) this.#bound(this.#rtcpOut);
+    // §3.4: the SRTCP index starts at zero and counts packets sent, modulo 2^31.
+    const index = previous ?? 0;
+    this.#rtcpOut.set(ssrc, (index + 1) & SRTCP_INDEX_MASK);
+    const word = (0x80000000 | index) >>> 0;
+    if (this.#params.aead) {
+      this.#gcmRtcpIv(ssrc, index);
+      const trailer = Buffer.alloc(SRTCP_TRAILER);
+      trailer.writeUInt32BE(word);
+      const cipher = createCipheriv(this.#gcmAlgorithm, this.#rtcp.gcmKey, this.#iv.subarray(0, 12));
+      cipher.setAAD(Buffer.concat([packet.subarray(0, RTCP_HEADER), trailer]));
+      const body = cipher.update(packet.subarray(RTCP_HEADER));
+      cipher.final();
+      return Buffer.concat([packet.subarray(0, RTCP_HEADER), body, cipher.getAuthTag(), trailer]);
+    }
+    const out = Buffer.alloc(packet.length + SRTCP_TRAILER + this.#rtcp.tagLength);
+    packet.copy(out);
+    this.#cmIv(this.#rtcp.salt, ssrc, index);
+    this.#rtcp.keystream!.xor(this.#iv, out, RTCP_HEADER, packet.length);
+    out.writeUInt32BE(word, packet.length);
+    this.#hmacWrite(this.#rtcp, out, packet.length + SRTCP_TRAILER, -1);
+    return out;
+  }
+
+  /** The rollover counter currently estimated for an inbound SSRC, or undefined if none was received. */
+  rolloverCounter(ssrc: number): number | undefined {
+    const window = this.#rtpIn.get(ssrc >>> 0);
+    return window === undefined ? undefined : Math.floor(window.highest / 0x10000);
+  }
+
+  /** Never shows keys: only the suite and the counters. */
+  [inspect.custom](): string {
+    return `SrtpSession { suite: '${this.suite}', stats: ${JSON.stringify(this.stats)} }`;
+  }
+
+  toString(): string {
+    return `SrtpSession(${this.suite})`;
+  }
+
+  toJSON(): { suite: SrtpSuite; stats: SrtpSessionStats } {
+    return { suite: this.suite, stats: { ...this.stats } };
+  }
+
+  #direction(keys: SrtpSessionKeys, tagLength: number): DirectionCrypto {
+    const aead = this.#params.aead;
+    return {
+      salt: Buffer.from(keys.salt),
+      tagLength,
+      keystream: aead ? undefined : new AesCmKeystream(keys.encryptionKey),
+      authKey: Buffer.from(keys.authKey),
+      gcmKey: aead ? Buffer.from(keys.encryptionKey) : Buffer.alloc(0),
+    };
+  }
+
+  #fail(result: SrtpResult): number {
+    switch (result) {
+      case SrtpResult.AUTH_FAILED:
+        this.stats.authFailures++;
+        break;
+      case SrtpResult.REPLAYED:
+        this.stats.replays++;
+        break;
+      case SrtpResult.TOO_OLD:
+        this.stats.tooOld++;
+        break;
+      case SrtpResult.MALFORMED:
+        this.stats.malformed++;
+        break;
+    }
+    return result;
+  }
+
+  /** The replay window of `ssrc`, created (evicting the oldest stream beyond maxStreams) after a packet verified. */
+  #remember(map: Map<number, ReplayWindow>, ssrc: number, existing: ReplayWindow | undefined): ReplayWindow {
+    if (existing !== undefined) return existing;
+    this.#bound(map);
+    const window = new ReplayWindow(this.#replaySize);
+    map.set(ssrc, window);
+    return window;
+  }
+
+  #bound(map: Map<number, unknown>): void {
+    if (map.size < this.#maxStreams) return;
+    const oldest = map.keys().next();
+    if (oldest.done !== true) map.delete(oldest.value);
+  }
+
+  /** RFC 3711 §4.1.1: IV = (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16); the counter bytes stay zero. */
+  #cmIv(salt: Buffer, ssrc: number, index: number): void {
+    const iv = this.#iv;
+    salt.copy(iv, 0, 0, 14);
+    iv[14] = 0;
+    iv[15] = 0;
+    iv[4]! ^= ssrc >>> 24;
+    iv[5]! ^= (ssrc >>> 16) & 0xff;
+    iv[6]! ^= (ssrc >>> 8) & 0xff;
+    iv[7]! ^= ssrc & 0xff;
+    const high = Math.floor(index / 0x100000000);
+    const low = index >>> 0;
+    iv[8]! ^= (high >>> 8) & 0xff;
+    iv[9]! ^= high & 0xff;
+    iv[10]! ^= low >>> 24;
+    iv[11]! ^= (low >>> 16) & 0xff;
+    iv[12]! ^= (low >>> 8) & 0xff;
+    iv[13]! ^= low & 0xff;
+  }
+
+  #gcmRtpIv(ssrc: number, roc: number, seq: number): void {
+    const iv = this.#iv;
+    this.#rtp.salt.copy(iv, 0, 0, 12);
+    xor32(iv, 2, ssrc);
+    xor32(iv, 6, roc);
+    iv[10]! ^= seq >>> 8;
+    iv[11]! ^= seq & 0xff;
+  }
+
+  #gcmRtcpIv(ssrc: number, index: number): void {
+    const iv = this.#iv;
+    this.#rtcp.salt.copy(iv, 0, 0, 12);
+    xor32(iv, 2, ssrc);
+    xor32(iv, 8, index);
+  }
+
+  /**
+   * AES-GCM open with the IV in #iv: AAD = packet[0, aadEnd) (+ the 4 bytes at `trailerAt` when ≥ 0), ciphertext
+   * packet[ctStart, ctEnd), tag the 16 bytes at `tagAt`. Writes the plaintext back only once the tag verified.
+   */
+  #gcmOpen(
+    dir: DirectionCrypto,
+    packet: Buffer,
+    ctStart: number,
+    ctEnd: number,
+    aadEnd: number,
+    trailerAt: number,
+    tagAt: number,
+  ): boolean {
+    const decipher = createDecipheriv(this.#gcmAlgorithm, dir.gcmKey, this.#iv.subarray(0, 12), {
+      authTagLength: GCM_TAG,
+    });
+    decipher.setAAD(packet.subarray(0, aadEnd));
+    if (trailerAt >= 0) decipher.setAAD(packet.subarray(trailerAt, trailerAt + SRTCP_TRAILER));
+    const plain = decipher.update(packet.subarray(ctStart, ctEnd));
+    decipher.setAuthTag(packet.subarray(tagAt, tagAt + GCM_TAG));
+    try {
+      decipher.final();
+    } catch {
+      return false;
+    }
+    plain.copy(packet, ctStart);
+    return true;
+  }
+
+  #hmacVerify(dir: DirectionCrypto, packet: Buffer, authEnd: number, roc: number, tagAt: number): boolean {
+    const hmac = createHmac('sha1', dir.authKey).update(packet.subarray(0, authEnd));
+    if (roc >= 0) {
+      this.#rocBytes.writeUInt32BE(roc >>> 0);
+      hmac.update(this.#rocBytes);
+    }
+    const digest = hmac.digest();
+    let diff = 0;
+    for (let i = 0; i < dir.tagLength; i++) diff |= digest[i]! ^ packet[tagAt + i]!;
+    return diff === 0;
+  }
+
+  #hmacWrite(dir: DirectionCrypto, out: Buffer, authEnd: number, roc: number): void {
+    const hmac = createHmac('sha1', dir.authKey).update(out.subarray(0, authEnd));
+    if (roc >= 0) {
+      this.#rocBytes.writeUInt32BE(roc >>> 0);
+      hmac.update(this.#rocBytes);
+    }
+    hmac.digest().copy(out, authEnd, 0, dir.tagLength);
+  }
+}
+
+function xor32(buf: Buffer, offset: number, value: number): void {
+  buf[offset]! ^= value >>> 24;
+  buf[offset + 1]! ^= (value >>> 16) & 0xff;
+  buf[offset + 2]! ^= (value >>> 8) & 0xff;
+  buf[offset + 3]! ^= value & 0xff;
+}
