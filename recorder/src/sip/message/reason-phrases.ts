@@ -1,0 +1,63 @@
+/** Default reason phrases (RFC 3261 §21, RFC 4028 §6 for 422, RFC 3311 for 491 in UPDATE use). */
+const REASON_PHRASES: ReadonlyMap<number, string> = new Map([
+  [100, 'Trying'],
+  [180, 'Ringing'],
+  [181, 'Call Is Being Forwarded'],
+  [182, 'Queued'],
+  [183, 'Session Progress'],
+  [200, 'OK'],
+  [202, 'Accepted'],
+  [300, 'Multiple Choices'],
+  [301, 'Moved Permanently'],
+  [302, 'Moved Temporarily'],
+  [400, 'Bad Request'],
+  [401, 'Unauthorized'],
+  [403, 'Forbidden'],
+  [404, 'Not Found'],
+  [405, 'Method Not Allowed'],
+  [406, 'Not Acceptable'],
+  [408, 'Request Timeout'],
+  [410, 'Gone'],
+  [413, 'Request Entity Too Large'],
+  [414, 'Request-URI Too Long'],
+  [415, 'Unsupported Media Type'],
+  [416, 'Unsupported URI Scheme'],
+  [420, 'Bad Extension'],
+  [421, 'Extension Required'],
+  [422, 'Session Interval Too Small'],
+  [423, 'Interval Too Brief'],
+  [480, 'Temporarily Unavailable'],
+  [481, 'Call/Transaction Does Not Exist'],
+  [482, 'Loop Detected'],
+  [483, 'Too Many Hops'],
+  [484, 'Address Incomplete'],
+  [485, 'Ambiguous'],
+  [486, 'Busy Here'],
+  [487, 'Request Terminated'],
+  [488, 'Not Acceptable Here'],
+  [491, 'Request Pending'],
+  [493, 'Undecipherable'],
+  [500, 'Server Internal Error'],
+  [501, 'Not Implemented'],
+  [502, 'Bad Gateway'],
+  [503, 'Service Unavailable'],
+  [504, 'Server Time-out'],
+  [505, 'Version Not Supported'],
+  [513, 'Message Too Large'],
+  [600, 'Busy Everywhere'],
+  [603, 'Decline'],
+  [604, 'Does Not Exist Anywhere'],
+  [606, 'Not Acceptable'],
+]);
+
+/** The default reason phrase for `status`, or a generic one for its class. */
+export function reasonPhrase(status: number): string {
+  const known = REASON_PHRASES.get(status);
+  if (known) return known;
+  if (status < 200) return 'Session Progress';
+  if (status < 300) return 'OK';
+  if (status < 400) return 'Redirect';
+  if (status < 500) return 'Client Error';
+  if (status < 600) return 'Server Error';
+  return 'Global Failure';
+}

@@ -1,0 +1,94 @@
+import type { SipRequest, SipResponse } from '../message/types.js';
+import type { Clock } from './clock.js';
+import type { ServerTransactionUser, TransactionSender } from './delegates.js';
+import { DEFAULT_TIMER_VALUES, TimerSlot, type SipTimerValues } from './timers.js';
+
+/** States of RFC 3261 §17.2.2 Figure 8. */
+export type ServerNonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+/**
+ * The non-INVITE server transaction (RFC 3261 §17.2.2).
+ *
+ * ```
+ *   request → Trying --1xx--> Proceeding --final--> Completed --Timer J (64·T1 UDP, 0 reliable)--> Terminated
+ *              \---------------final-------------------/
+ *   retransmitted request: Trying absorbs it; Proceeding and Completed resend the last response.
+ * ```
+ */
+export class ServerNonInviteTransaction {
+  readonly request: SipRequest;
+  #state: ServerNonInviteState = 'trying';
+  #lastResponse: SipResponse | undefined;
+  readonly #sender: TransactionSender;
+  readonly #user: ServerTransactionUser;
+  readonly #timers: SipTimerValues;
+  readonly #timerJ: TimerSlot;
+
+  constructor(
+    request: SipRequest,
+    sender: TransactionSender,
+    user: ServerTransactionUser,
+    clock: Clock,
+    timers: SipTimerValues = DEFAULT_TIMER_VALUES,
+  ) {
+    this.request = request;
+    this.#sender = sender;
+    this.#user = user;
+    this.#timers = timers;
+    this.#timerJ = new TimerSlot(clock);
+  }
+
+  get state(): ServerNonInviteState {
+    return this.#state;
+  }
+
+  /** Whether a final response has been sent. */
+  get isFinal(): boolean {
+    return this.#state === 'completed' || this.#state === 'terminated';
+  }
+
+  /** A retransmission of the request (§17.2.2). */
+  receiveRequest(_request: SipRequest): void {
+    // "Once in the Trying state, any further request retransmissions are discarded." In Proceeding and
+    // Completed the last response is passed to the transport again.
+    if ((this.#state === 'proceeding' || this.#state === 'completed') && this.#lastResponse) {
+      this.#send(this.#lastResponse);
+    }
+  }
+
+  /** The TU's response. Returns false if the transaction already sent a final response. */
+  respond(response: SipResponse): boolean {
+    if (this.#state !== 'trying' && this.#state !== 'proceeding') return false;
+    this.#lastResponse = response;
+    this.#send(response);
+    if (response.status < 200) {
+      this.#state = 'proceeding';
+      return true;
+    }
+    this.#state = 'completed';
+    // Timer J: 64·T1 on unreliable transports to absorb retransmissions, zero on reliable ones.
+    if (this.#sender.reliable) this.#terminate();
+    else this.#timerJ.start(64 * this.#timers.t1, () => this.#terminate());
+    return true;
+  }
+
+  /** Stops all timers and forgets the transaction (core shutdown). */
+  dispose(): void {
+    this.#terminate();
+  }
+
+  #send(response: SipResponse): void {
+    this.#sender.send(response).catch((err: unknown) => {
+      if (this.#state === 'terminated') return;
+      this.#terminate();
+      this.#user.onTransportError?.(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  #terminate(): void {
+    if (this.#state === 'terminated') return;
+    this.#state = 'terminated';
+    this.#timerJ.stop();
+    this.#user.onTerminated();
+  }
+}
