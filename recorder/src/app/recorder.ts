@@ -1,0 +1,162 @@
+/**
+ * The composition root of one recorder: builds every layer from the configuration and wires them together.
+ * Nothing else in the recorder reads configuration or creates long-lived resources; tests start several
+ * recorders in one process through this class.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
+import type { Logger } from 'pino';
+import type { RecorderConfig } from '../config/config.js';
+import { HttpServer } from '../http/http-server.js';
+import { RtpPortPool } from '../media/rtp-port-pool.js';
+import { RecorderMetrics } from '../observability/metrics.js';
+import { SidecarWriter } from '../recording/sidecar.js';
+import { SessionRegistry } from '../siprec/session/session-registry.js';
+import { SiprecUserAgent } from '../siprec/session/siprec-user-agent.js';
+import { SipCore } from '../sip/core/sip-core.js';
+import type { SipMessage } from '../sip/message/types.js';
+import { TransportManager } from '../sip/transport/transport-manager.js';
+import type { MessageSource } from '../sip/transport/types.js';
+import { registerTransportMetrics } from './transport-metrics.js';
+
+export const RECORDER_VERSION = '0.1.0';
+
+export interface RecorderPorts {
+  readonly sip: number;
+  readonly tls: number | undefined;
+  readonly http: number;
+}
+
+export class Recorder {
+  readonly config: RecorderConfig;
+  readonly logger: Logger;
+  readonly metrics: RecorderMetrics;
+  readonly userAgent: SiprecUserAgent;
+  readonly #transports: TransportManager;
+  readonly #core: SipCore;
+  readonly #http: HttpServer;
+  readonly #sidecars: SidecarWriter;
+  #ports: RecorderPorts | undefined;
+  #ready = false;
+  #stopped = false;
+
+  constructor(config: RecorderConfig, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
+    this.config = config;
+    this.logger = logger;
+    this.metrics = new RecorderMetrics(opts);
+    this.#sidecars = new SidecarWriter(config.recordingDir);
+    const mediaAddress = config.advertiseAddress ?? defaultAdvertiseAddress(config.sipHost);
+
+    this.#transports = new TransportManager({
+      host: config.sipHost,
+      port: config.sipPort,
+      ...(config.tls ? { tls: { ...config.tls, port: config.sipTlsPort } } : {}),
+      sink: (data, source) => this.#core.receive(data, source),
+      onError: (err) => logger.warn({ err }, 'transport error'),
+    });
+    registerTransportMetrics(this.metrics.registry, this.#transports.counters);
+
+    this.userAgent = new SiprecUserAgent({
+      config,
+      logger,
+      metrics: this.metrics,
+      sidecars: this.#sidecars,
+      ports: new RtpPortPool(config.sipHost, config.rtpPortMin, config.rtpPortMax),
+      registry: new SessionRegistry(),
+      clock: { now: () => Date.now() },
+      random: (n) => randomBytes(n),
+      newRecordingId: () => randomUUID(),
+      mediaAddress,
+      contactFor: (source) => this.#contactFor(source, mediaAddress),
+      isReady: () => this.#ready,
+    });
+
+    this.#core = new SipCore(
+      {
+        transport: this.#transports,
+        logger,
+        viaHost: mediaAddress,
+        viaPort: config.sipPort,
+        userAgent: `siprec-recorder/${RECORDER_VERSION}`,
+        onParseError: (err, source) => {
+          this.metrics.sipParseErrors.inc({ protocol: source.protocol });
+          logger.debug(
+            { code: err.code, source: `${source.remoteAddress}:${source.remotePort}` },
+            'unparseable SIP',
+          );
+        },
+        onMessage: (direction, message) => this.#countMessage(direction, message),
+      },
+      this.userAgent,
+    );
+    this.#http = new HttpServer(this.userAgent, this.metrics.registry, logger);
+  }
+
+  /** Starts every listener; resolves once SIP and HTTP accept traffic. */
+  async start(): Promise<RecorderPorts> {
+    await this.#sidecars.init();
+    await this.#transports.start();
+    this.userAgent.attach(this.#core);
+    const http = await this.#http.start(
+      this.config.httpPort,
+      this.config.sipHost.includes(':') ? '::' : '0.0.0.0',
+    );
+    const addresses = this.#transports.addresses;
+    this.#ports = { sip: addresses.udp.port, tls: addresses.tls?.port, http };
+    this.#ready = true;
+    this.logger.info(
+      { sip: this.#ports.sip, tls: this.#ports.tls, http, recordingDir: this.config.recordingDir },
+      'recorder started',
+    );
+    return this.#ports;
+  }
+
+  get ports(): RecorderPorts {
+    if (!this.#ports) throw new Error('recorder not started');
+    return this.#ports;
+  }
+
+  /** Stops accepting sessions (readiness 503, OPTIONS 503); active sessions continue. */
+  drain(): void {
+    this.userAgent.drain();
+  }
+
+  /**
+   * Stops the recorder. Active sessions are ended with a BYE so the SRC knows (and fails over to another SRS),
+   * and their sidecars are finalised before the process exits.
+   */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#ready = false;
+    this.userAgent.close({ endSessions: true, reason });
+    // Give the BYEs a moment on the wire before the sockets close.
+    await new Promise((r) => setTimeout(r, 50));
+    await this.#sidecars.flush();
+    this.#core.close();
+    await this.#transports.stop();
+    await this.#http.stop();
+  }
+
+  #contactFor(source: MessageSource, address: string): string {
+    const host = address.includes(':') ? `[${address}]` : address;
+    const transport = source.protocol === 'udp' ? '' : `;transport=${source.protocol}`;
+    const scheme = 'sip';
+    return `<${scheme}:srs@${host}:${source.localPort}${transport}>;+sip.srs`;
+  }
+
+  #countMessage(direction: 'in' | 'out', message: SipMessage): void {
+    if (direction === 'out' && message.type === 'response') {
+      // Responses are counted by the user agent with their request method; nothing to add here.
+    }
+  }
+}
+
+/** The address SRCs should send to when ADVERTISE_ADDRESS is not set. */
+function defaultAdvertiseAddress(bindHost: string): string {
+  if (bindHost !== '0.0.0.0' && bindHost !== '::') return bindHost;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,121 @@
+/**
+ * The JSON sidecar of a recording (DESIGN.md §9): who was on the call, which stream is which channel, when it
+ * started and ended and why, and the raw metadata as the SRC sent it.
+ *
+ * While the session runs the sidecar lives at `<recordingId>.json.part`; when the session ends it is written to
+ * `<recordingId>.json` and the part file is removed, so a consumer that sees `.json` knows the recording is final.
+ * Every write goes through a temporary file and a rename, so a reader never sees half a document.
+ */
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface SidecarParticipant {
+  readonly id: string;
+  readonly aor?: string;
+  readonly name?: string;
+  readonly role?: 'caller' | 'callee';
+  /** Labels of the streams this participant sends. */
+  readonly streamLabels: readonly string[];
+}
+
+export interface SidecarStream {
+  readonly label: string | null;
+  readonly mediaIndex: number;
+  readonly codec: string | null;
+  readonly clockRate: number | null;
+  readonly srtp: string | null;
+  /** Channel in the WAV file, or null when the stream is not recorded (port 0, inactive). */
+  readonly channel: number | null;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly [extra: string]: unknown;
+}
+
+export interface SidecarSegment {
+  readonly recorderId: string;
+  readonly start: string;
+  readonly end: string | null;
+}
+
+export interface SidecarDocument {
+  readonly recordingId: string;
+  readonly callId: string;
+  readonly siprecSessionId: string | null;
+  readonly state: 'recording' | 'final';
+  readonly participants: readonly SidecarParticipant[];
+  readonly streams: readonly SidecarStream[];
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly endReason: string | null;
+  readonly segments: readonly SidecarSegment[];
+  readonly dtmf: readonly { digit: string; stream: string | null; at: string; durationMs: number }[];
+  readonly source: { readonly address: string; readonly port: number; readonly transport: string };
+  readonly metadata: {
+    readonly status: 'none' | 'parsed' | 'sanitised' | 'unparsed';
+    readonly dialect: string | null;
+    readonly raw: readonly {
+      readonly receivedAt: string;
+      readonly method: string;
+      readonly document: string;
+    }[];
+    readonly merged: unknown;
+  };
+  readonly [extra: string]: unknown;
+}
+
+/** Writes sidecars for one recording directory; writes for the same recording are serialised. */
+export class SidecarWriter {
+  readonly #dir: string;
+  readonly #chains = new Map<string, Promise<void>>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  partPath(recordingId: string): string {
+    return join(this.#dir, `${recordingId}.json.part`);
+  }
+
+  finalPath(recordingId: string): string {
+    return join(this.#dir, `${recordingId}.json`);
+  }
+
+  /** Creates the directory; call once at start. */
+  async init(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true });
+  }
+
+  /** Replaces the in-progress sidecar. */
+  update(doc: SidecarDocument): Promise<void> {
+    return this.#enqueue(doc.recordingId, () => atomicWrite(this.partPath(doc.recordingId), doc));
+  }
+
+  /** Writes the final sidecar and removes the in-progress one. */
+  finalize(doc: SidecarDocument): Promise<void> {
+    return this.#enqueue(doc.recordingId, async () => {
+      await atomicWrite(this.finalPath(doc.recordingId), doc);
+      await unlink(this.partPath(doc.recordingId)).catch(() => undefined);
+    });
+  }
+
+  /** Resolves when every queued write has finished (used at shutdown and by tests). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#chains.values()]);
+  }
+
+  #enqueue(recordingId: string, job: () => Promise<void>): Promise<void> {
+    const previous = this.#chains.get(recordingId) ?? Promise.resolve();
+    const next = previous.then(job, job);
+    this.#chains.set(recordingId, next);
+    void next.finally(() => {
+      if (this.#chains.get(recordingId) === next) this.#chains.delete(recordingId);
+    });
+    return next;
+  }
+}
+
+async function atomicWrite(path: string, doc: SidecarDocument): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
+  await rename(tmp, path);
+}

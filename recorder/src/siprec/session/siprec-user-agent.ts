@@ -1,0 +1,303 @@
+/**
+ * The SIPREC application as the SIP core's transaction user (RFC 3261 §8.2, RFC 7866 §6): routes requests to the
+ * initial-INVITE and in-dialog handlers, answers OPTIONS keepalives, enforces ALLOWED_SOURCES, ends sessions on
+ * BYE, CANCEL, missed session refreshes and silence, and exposes sessions to the HTTP API.
+ */
+import type { Socket } from 'node:dgram';
+import type { SipCore } from '../../sip/core/sip-core.js';
+import type { IncomingRequest, RespondOptions, SipTransactionUser } from '../../sip/core/transaction-user.js';
+import type { SipRequest } from '../../sip/message/types.js';
+import { Dialog } from '../../sip/dialog/dialog.js';
+import { getTag } from '../../sip/message/name-addr.js';
+import type { MessageSource } from '../../sip/transport/types.js';
+import type { HealthReport, RecorderControl, SessionSummary } from '../../http/http-server.js';
+import { ACCEPT, ALLOW, SUPPORTED, type UserAgentContext } from './context.js';
+import { handleInitialInvite } from './initial-invite.js';
+import { handleInDialog } from './in-dialog.js';
+import type { RecordingSession } from './recording-session.js';
+import type { SessionRegistry } from './session-registry.js';
+
+/** Methods SIP defines that a recording server does not serve (405 rather than 501, RFC 3261 §8.2.1). */
+const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER', 'PRACK']);
+const SWEEP_INTERVAL_MS = 1000;
+
+export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'watchMedia' | 'admission'> & {
+  /** Whether the recorder is ready at all (store reachable, transports up). */
+  readonly isReady: () => boolean;
+};
+
+export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
+  readonly #ctx: UserAgentContext;
+  readonly #deps: UserAgentDeps;
+  readonly #watched = new WeakSet<Socket>();
+  #core: SipCore | undefined;
+  #draining = false;
+  #sweep: NodeJS.Timeout | undefined;
+
+  constructor(deps: UserAgentDeps) {
+    this.#deps = deps;
+    this.#ctx = {
+      ...deps,
+      respond: (incoming, status, opts) => this.#respond(incoming, status, opts),
+      endSession: (session, reason, opts) => this.#endSession(session, reason, opts),
+      watchMedia: (session) => this.#watchMedia(session),
+      admission: () => this.#admission(),
+    };
+  }
+
+  get registry(): SessionRegistry {
+    return this.#deps.registry;
+  }
+
+  /** Connects the core (they reference each other) and starts the periodic session sweep. */
+  attach(core: SipCore): void {
+    this.#core = core;
+    this.#sweep = setInterval(() => this.#sweepSessions(), SWEEP_INTERVAL_MS);
+    this.#sweep.unref();
+  }
+
+  /** Stops the sweep; with `endSessions`, finalises every session (sending BYE) — used on shutdown. */
+  close(opts: { endSessions: boolean; reason?: string }): void {
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    if (opts.endSessions) {
+      for (const session of [...this.registry.all()])
+        this.#endSession(session, opts.reason ?? 'shutdown', { sendBye: true });
+    }
+  }
+
+  // ---- SipTransactionUser -------------------------------------------------------------------------------------
+
+  onRequest(incoming: IncomingRequest): void {
+    const { request, source } = incoming;
+    this.#deps.metrics.sipRequests.inc({ method: methodLabel(request.method) });
+    if (!this.#sourceAllowed(source)) {
+      this.#deps.metrics.sipRejectedSources.inc();
+      this.#deps.logger.warn(
+        { source: `${source.remoteAddress}:${source.remotePort}`, method: request.method },
+        'request from a source outside ALLOWED_SOURCES refused',
+      );
+      return this.#respond(incoming, 403, { reason: 'Source Not Allowed' });
+    }
+    const inDialog = getTag(request.headers.get('To')) !== undefined;
+    const run = (): Promise<void> | void => {
+      if (request.method === 'OPTIONS' && !inDialog) return this.#options(incoming);
+      if (inDialog) return handleInDialog(this.#ctx, incoming);
+      switch (request.method) {
+        case 'INVITE':
+          return handleInitialInvite(this.#ctx, incoming);
+        case 'BYE':
+        case 'UPDATE':
+        case 'INFO':
+          return this.#respond(incoming, 481);
+        default:
+          return this.#respond(incoming, KNOWN_METHODS.has(request.method) ? 405 : 501, {
+            headers: [['Allow', ALLOW]],
+          });
+      }
+    };
+    try {
+      const pending = run();
+      if (pending) {
+        pending.catch((err: unknown) => this.#failed(incoming, err));
+      }
+    } catch (err) {
+      this.#failed(incoming, err);
+    }
+  }
+
+  onAck(request: SipRequest): void {
+    const session = this.registry.byDialog(Dialog.idOfRequest(request));
+    if (session && session.state === 'early') session.state = 'confirmed';
+  }
+
+  onCancel(incoming: IncomingRequest): void {
+    this.#deps.logger.info(
+      { callId: incoming.request.headers.get('Call-ID') },
+      'INVITE cancelled by the SRC',
+    );
+  }
+
+  onAckTimeout(incoming: IncomingRequest): void {
+    const h = incoming.request.headers;
+    const id = `${h.get('Call-ID') ?? ''};${incoming.localTag};${getTag(h.get('From')) ?? ''}`;
+    const session = this.registry.byDialog(id);
+    // RFC 3261 §13.3.1.4: a 2xx never ACKed — the UAS ends the session with BYE.
+    if (session && session.state === 'early') this.#endSession(session, 'ack-timeout', { sendBye: true });
+  }
+
+  // ---- RecorderControl (HTTP API) -----------------------------------------------------------------------------
+
+  health(): HealthReport {
+    const ready = this.#deps.isReady();
+    return {
+      ready,
+      draining: this.#draining,
+      reasons: [...(ready ? [] : ['starting']), ...(this.#draining ? ['draining'] : [])],
+    };
+  }
+
+  listSessions(): readonly SessionSummary[] {
+    return [...this.registry.all()].map((s) => s.summary());
+  }
+
+  getSession(recordingId: string): SessionSummary | undefined {
+    return this.registry.byRecording(recordingId)?.summary();
+  }
+
+  pause(recordingId: string): boolean {
+    return this.#setPaused(recordingId, true);
+  }
+
+  resume(recordingId: string): boolean {
+    return this.#setPaused(recordingId, false);
+  }
+
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#deps.logger.info({ activeSessions: this.registry.size }, 'draining: new sessions are refused');
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------------------
+
+  #options(incoming: IncomingRequest): void {
+    // INTEROP §11: answer whatever the Request-URI user and even with Max-Forwards: 0; 503 while we cannot take
+    // calls, so SRCs move to another SRS before a call fails.
+    const admission = this.#draining || !this.#deps.isReady() ? { ok: false } : { ok: true };
+    const headers: [string, string][] = [
+      ['Allow', ALLOW],
+      ['Supported', SUPPORTED],
+      ['Accept', ACCEPT],
+    ];
+    if (admission.ok) this.#respond(incoming, 200, { headers });
+    else this.#respond(incoming, 503, { headers: [...headers, ['Retry-After', '5']] });
+  }
+
+  #admission(): { ok: true } | { ok: false; reason: string } {
+    if (this.#draining) return { ok: false, reason: 'Draining' };
+    if (!this.#deps.isReady()) return { ok: false, reason: 'Not Ready' };
+    const max = this.#deps.config.maxConcurrentCalls;
+    if (max > 0 && this.registry.size >= max) return { ok: false, reason: 'Too Many Calls' };
+    return { ok: true };
+  }
+
+  #sourceAllowed(source: MessageSource): boolean {
+    const allowed = this.#deps.config.allowedSources;
+    return allowed.isEmpty || allowed.contains(source.remoteAddress);
+  }
+
+  #respond(incoming: IncomingRequest, status: number, opts?: RespondOptions): void {
+    if (incoming.isFinal) return;
+    incoming.respond(status, opts);
+    this.#deps.metrics.sipResponses.inc({
+      method: methodLabel(incoming.request.method),
+      code: String(status),
+    });
+  }
+
+  #failed(incoming: IncomingRequest, err: unknown): void {
+    this.#deps.logger.error(
+      { err, method: incoming.request.method, callId: incoming.request.headers.get('Call-ID') },
+      'request handling failed',
+    );
+    this.#respond(incoming, 500);
+  }
+
+  #endSession(session: RecordingSession, reason: string, opts: { sendBye: boolean }): void {
+    const now = this.#deps.clock.now();
+    if (!session.end(reason, now)) return;
+    this.registry.remove(session, now);
+    for (const stream of session.streams) {
+      if (stream.ports) this.#deps.ports.release(stream.ports);
+    }
+    this.#deps.metrics.activeSessions.set(this.registry.size);
+    this.#deps.metrics.sessionsEnded.inc({ reason });
+    const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
+    log.info({ reason, durationMs: now - session.startedAt }, 'recording session ended');
+    if (opts.sendBye && this.#core) this.#sendBye(session, reason);
+    this.#deps.sidecars.finalize(session.toSidecar(this.#deps.config.recorderId)).catch((err: unknown) => {
+      log.error({ err }, 'cannot write final sidecar');
+    });
+  }
+
+  #sendBye(session: RecordingSession, reason: string): void {
+    const core = this.#core;
+    if (!core) return;
+    const bye = session.dialog.createRequest('BYE', {
+      headers: [['Reason', `SIP;cause=200;text="${reason}"`]],
+    });
+    const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
+    core.sendRequest(bye, session.dialog.target, {
+      onResponse: (res) => log.debug({ status: res.status }, 'BYE answered'),
+      onTimeout: () => log.warn('BYE to the SRC timed out'),
+      onTransportError: (err) => log.warn({ err: err.message }, 'BYE to the SRC could not be sent'),
+    });
+  }
+
+  /** Packet counting until the media receivers take the sockets over: enough for liveness and the sidecar. */
+  #watchMedia(session: RecordingSession): void {
+    for (const stream of session.streams) {
+      const pair = stream.ports;
+      if (!pair || this.#watched.has(pair.rtp)) continue;
+      this.#watched.add(pair.rtp);
+      pair.rtp.on('message', (msg: Buffer) => {
+        const current = session.streams.find((s) => s.ports === pair);
+        if (!current) return;
+        const now = this.#deps.clock.now();
+        current.packetsReceived++;
+        current.bytesReceived += msg.length;
+        current.firstPacketAt ??= now;
+        current.lastPacketAt = now;
+      });
+    }
+  }
+
+  #setPaused(recordingId: string, paused: boolean): boolean {
+    const session = this.registry.byRecording(recordingId);
+    if (!session) return false;
+    if (session.paused !== paused) {
+      session.paused = paused;
+      this.#deps.logger.info(
+        { callId: session.callId, recordingId, paused },
+        paused ? 'recording paused' : 'recording resumed',
+      );
+    }
+    return true;
+  }
+
+  /** Ends sessions whose SRC went quiet (INTEROP §8.1, §9): missed refresh, silent media, idle signalling. */
+  #sweepSessions(): void {
+    const now = this.#deps.clock.now();
+    const { mediaTimeoutMs, sessionTimeoutMs } = this.#deps.config;
+    this.registry.sweepTombstones(now);
+    for (const session of [...this.registry.all()]) {
+      const lastActivity = Math.max(session.lastSignalAt, session.lastPacketAt ?? 0);
+      if (session.sessionExpiresMs !== undefined && now - session.lastSignalAt > session.sessionExpiresMs) {
+        this.#endSession(session, 'session-expired', { sendBye: true });
+      } else if (
+        mediaTimeoutMs > 0 &&
+        !session.onHold &&
+        !session.paused &&
+        now - Math.max(session.lastSignalAt, session.lastPacketAt ?? session.startedAt) > mediaTimeoutMs
+      ) {
+        this.#endSession(session, 'media-timeout', { sendBye: true });
+      } else if (now - lastActivity > sessionTimeoutMs) {
+        this.#endSession(session, 'session-timeout', { sendBye: true });
+      }
+    }
+  }
+}
+
+/** Bounded label values: a hostile peer must not create unbounded metric series. */
+function methodLabel(method: string): string {
+  return /^(INVITE|ACK|BYE|CANCEL|OPTIONS|UPDATE|INFO|REGISTER|SUBSCRIBE|NOTIFY|PUBLISH|MESSAGE|REFER|PRACK)$/.test(
+    method,
+  )
+    ? method
+    : 'other';
+}
