@@ -192,12 +192,23 @@ export class SrtpSession {
    * unchanged. Packets sent with the E bit clear (authenticated only) are accepted as they are.
    */
   unprotectRtcp(packet: Buffer): number {
+    let result = this.#openRtcp(packet, this.#rtcp.tagLength);
+    if (result === SrtpResult.AUTH_FAILED && this.#params.rtcpTagLength !== this.#params.rtpTagLength) {
+      // ffmpeg (libavformat/srtp.c) also tags SRTCP with 32 bits under AES_CM_128_HMAC_SHA1_32, where RFC 4568
+      // §6.2.2 and libsrtp keep 80: accept either, so both kinds of sender are heard.
+      const retry = this.#openRtcp(packet, this.#params.rtpTagLength);
+      if (retry !== SrtpResult.MALFORMED) result = retry;
+    }
+    if (result < 0) return this.#fail(result as SrtpResult);
+    this.stats.decrypted++;
+    return result;
+  }
+
+  /** unprotectRtcp with one tag length; returns the plain length or a result code, and counts nothing. */
+  #openRtcp(packet: Buffer, tagLength: number): number {
     const len = packet.length;
     const aead = this.#params.aead;
-    const tagLength = this.#rtcp.tagLength;
-    if (len < RTCP_HEADER + SRTCP_TRAILER + tagLength || packet[0]! >> 6 !== 2) {
-      return this.#fail(SrtpResult.MALFORMED);
-    }
+    if (len < RTCP_HEADER + SRTCP_TRAILER + tagLength || packet[0]! >> 6 !== 2) return SrtpResult.MALFORMED;
     // CM: ... | E‖index | tag.   GCM: ... | tag | E‖index.
     const trailerAt = aead ? len - SRTCP_TRAILER : len - tagLength - SRTCP_TRAILER;
     const word = packet.readUInt32BE(trailerAt);
@@ -205,31 +216,40 @@ export class SrtpSession {
     const index = word & SRTCP_INDEX_MASK;
     const ssrc = packet.readUInt32BE(4);
     const window = this.#rtcpIn.get(ssrc);
-    if (window !== undefined) {
-      const replay = window.check(index);
-      if (replay !== 0) return this.#fail(replay);
-    }
     const plainEnd = aead ? len - GCM_TAG - SRTCP_TRAILER : trailerAt;
     if (aead) {
+      const replay = window === undefined ? 0 : window.check(index);
+      if (replay !== 0) return replay;
       // RFC 7714 §9.1: IV = salt XOR (00 00 ‖ SSRC ‖ 00 00 ‖ 0‖index); AAD = header ‖ E‖index (§9.2), or the
       // whole packet ‖ E‖index when only authenticated.
       this.#gcmRtcpIv(ssrc, index);
       const ok = encrypted
         ? this.#gcmOpen(this.#rtcp, packet, RTCP_HEADER, plainEnd, RTCP_HEADER, trailerAt, plainEnd)
         : this.#gcmOpen(this.#rtcp, packet, plainEnd, plainEnd, plainEnd, trailerAt, plainEnd);
-      if (!ok) return this.#fail(SrtpResult.AUTH_FAILED);
+      if (!ok) return SrtpResult.AUTH_FAILED;
     } else {
-      // §3.4: the tag covers everything before it, the E‖index word included; no ROC for SRTCP.
-      if (!this.#hmacVerify(this.#rtcp, packet, trailerAt + SRTCP_TRAILER, -1, trailerAt + SRTCP_TRAILER)) {
-        return this.#fail(SrtpResult.AUTH_FAILED);
+      // §3.4: the tag covers everything before it, the E‖index word included; no ROC for SRTCP. Verified before
+      // the replay check here because the index word's position depends on the tag length being tried.
+      if (
+        !this.#hmacVerify(
+          this.#rtcp,
+          packet,
+          trailerAt + SRTCP_TRAILER,
+          -1,
+          trailerAt + SRTCP_TRAILER,
+          tagLength,
+        )
+      ) {
+        return SrtpResult.AUTH_FAILED;
       }
+      const replay = window === undefined ? 0 : window.check(index);
+      if (replay !== 0) return replay;
       if (encrypted) {
         this.#cmIv(this.#rtcp.salt, ssrc, index);
         this.#rtcp.keystream!.xor(this.#iv, packet, RTCP_HEADER, plainEnd);
       }
     }
     this.#remember(this.#rtcpIn, ssrc, window).accept(index);
-    this.stats.decrypted++;
     return plainEnd;
   }
 
@@ -421,7 +441,14 @@ export class SrtpSession {
     return true;
   }
 
-  #hmacVerify(dir: DirectionCrypto, packet: Buffer, authEnd: number, roc: number, tagAt: number): boolean {
+  #hmacVerify(
+    dir: DirectionCrypto,
+    packet: Buffer,
+    authEnd: number,
+    roc: number,
+    tagAt: number,
+    tagLength: number = dir.tagLength,
+  ): boolean {
     const hmac = createHmac('sha1', dir.authKey).update(packet.subarray(0, authEnd));
     if (roc >= 0) {
       this.#rocBytes.writeUInt32BE(roc >>> 0);
@@ -429,7 +456,7 @@ export class SrtpSession {
     }
     const digest = hmac.digest();
     let diff = 0;
-    for (let i = 0; i < dir.tagLength; i++) diff |= digest[i]! ^ packet[tagAt + i]!;
+    for (let i = 0; i < tagLength; i++) diff |= digest[i]! ^ packet[tagAt + i]!;
     return diff === 0;
   }
 
