@@ -86,6 +86,8 @@ export abstract class StreamTransport {
       });
     });
     server.on('error', (err) => this.options.onError?.(err));
+    // Node closes sockets over `maxConnections` before 'connection' fires; count them too.
+    server.on('drop', () => this.options.counters.connectionsRejected++);
     const bound = server.address();
     if (bound !== null && typeof bound === 'object')
       this.#local = { address: bound.address, port: bound.port };

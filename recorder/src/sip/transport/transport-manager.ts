@@ -111,6 +111,11 @@ export class TransportManager implements SipTransportLayer {
     return { udp: this.#udp.address, tcp: this.#tcp.address, tls: this.#tls?.address };
   }
 
+  /** The UDP socket's kernel buffer sizes (Linux reports twice the size set, bookkeeping included). */
+  get udpBufferSizes(): { readonly receive: number; readonly send: number } {
+    return this.#udp.bufferSizes;
+  }
+
   /** Live TCP + TLS connections. */
   get connectionCount(): number {
     return this.#registry.size;
