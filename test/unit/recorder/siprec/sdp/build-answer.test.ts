@@ -1,50 +1,18 @@
 import { expect } from 'chai';
 import { buildAnswer } from '../../../../../recorder/src/siprec/sdp/build-answer.js';
 import { chooseCodec } from '../../../../../recorder/src/siprec/sdp/choose-codec.js';
-import { chooseCrypto } from '../../../../../recorder/src/siprec/sdp/choose-crypto.js';
 import { SdpError } from '../../../../../recorder/src/siprec/sdp/errors.js';
 import { generateLocalCrypto } from '../../../../../recorder/src/siprec/sdp/local-crypto.js';
 import { parseOffer } from '../../../../../recorder/src/siprec/sdp/parse-offer.js';
 import type { AnswerStream, SdpOffer } from '../../../../../recorder/src/siprec/sdp/types.js';
 import { answerProblems } from './support/answer-validator.js';
+import { fakeRandom, LOCAL, recordAll } from './support/record-all.js';
 import { wireFixture } from './support/paths.js';
-
-const LOCAL = { address: '192.0.2.99', sessionId: '4242', version: 1 };
-/** A fake random source: deterministic bytes, so answers are reproducible. */
-const fakeRandom = (n: number): Buffer =>
-  Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff));
 
 function offer(name: string): SdpOffer {
   const result = parseOffer(wireFixture(name));
   if (!result.ok) throw new Error(result.error);
   return result.offer;
-}
-
-/** What the SIPREC layer does: record audio we can decode with SRTP where offered, reject the rest. */
-function recordAll(o: SdpOffer, firstPort = 30000): AnswerStream[] {
-  return o.media.map((m, i): AnswerStream => {
-    const port = firstPort + 2 * i;
-    const codec = m.kind === 'audio' ? chooseCodec(m) : null;
-    if (codec === null || m.protocol.toUpperCase().startsWith('UDP/TLS'))
-      return { accepted: false, port: 0, direction: 'inactive' };
-    if (!/SAVP/i.test(m.protocol))
-      return { accepted: true, port, codec, direction: 'recvonly', rtcpMux: true };
-    const chosen = chooseCrypto(m);
-    if (chosen === null) return { accepted: false, port: 0, direction: 'inactive' };
-    const local = generateLocalCrypto(chosen.suite, fakeRandom);
-    return {
-      accepted: true,
-      port,
-      codec,
-      direction: 'recvonly',
-      crypto: {
-        tag: chosen.tag,
-        suite: chosen.suite,
-        inline: local.inline,
-        sessionParams: chosen.answerSessionParams,
-      },
-    };
-  });
 }
 
 function answerOf(name: string): { o: SdpOffer; streams: AnswerStream[]; answer: string } {
