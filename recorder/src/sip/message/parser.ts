@@ -121,6 +121,7 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header value.
       const last = rows[rows.length - 1];
       if (!last) return fail('SIP_PARSE_BAD_HEADER', 'continuation line before any header');
+      if (line.includes('\r')) return fail('SIP_PARSE_BAD_HEADER', 'bare CR in a continuation line');
       last[1] = last[1] === '' ? line.trim() : `${last[1]} ${line.trim()}`;
       continue;
     }
@@ -131,7 +132,10 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
       return fail('SIP_PARSE_BAD_HEADER', `bad header name ${JSON.stringify(name.slice(0, 40))}`);
     if (rows.length >= maxHeaders)
       return fail('SIP_PARSE_TOO_MANY_HEADERS', `more than ${maxHeaders} headers`);
-    rows.push([name, line.slice(colon + 1).trim()]);
+    const value = line.slice(colon + 1).trim();
+    // A bare CR inside a line is not SIP (RFC 3261 §25.1) and could not be written back faithfully.
+    if (value.includes('\r')) return fail('SIP_PARSE_BAD_HEADER', `bare CR in ${name}`);
+    rows.push([name, value]);
   }
   if (!ended) {
     if (limit < data.length)
