@@ -36,6 +36,8 @@ export const SDP_LIMITS = {
   maxMedia: 64,
   /** Per m-line. */
   maxFormats: 256,
+  /** `a=crypto` lines read per m-line (RFC 4568 offers list a handful of suites). */
+  maxCryptoLines: 16,
   /** Warnings kept per offer; the rest are counted in one final warning. */
   maxWarnings: 100,
 } as const;
@@ -52,6 +54,7 @@ interface MediaBuilder {
   port: number;
   protocol: string;
   formats: string[];
+  formatSet: ReadonlySet<string>;
   rtpmaps: Map<number, { name: string; clockRate: number; channels: number }>;
   fmtps: Map<number, string>;
   label?: string;
@@ -133,6 +136,7 @@ export function parseOffer(text: string): ParseOfferResult {
       current = {
         index: media.length,
         ...parsed,
+        formatSet: new Set(parsed.formats),
         rtpmaps: new Map(),
         fmtps: new Map(),
         rtcpMux: false,
@@ -231,7 +235,7 @@ function readMediaAttribute(media: MediaBuilder, value: string, warn: (message: 
     case 'rtpmap': {
       const rtpmap = parseRtpmap(arg);
       if (rtpmap === undefined) warn(`${where}: malformed a=rtpmap ignored: ${describe(arg)}`);
-      else if (!media.formats.includes(String(rtpmap.pt))) {
+      else if (!media.formatSet.has(String(rtpmap.pt))) {
         warn(`${where}: a=rtpmap for payload type ${rtpmap.pt}, which the m= line does not list, ignored`);
       } else if (media.rtpmaps.has(rtpmap.pt)) warn(`${where}: duplicate a=rtpmap for ${rtpmap.pt} ignored`);
       else media.rtpmaps.set(rtpmap.pt, rtpmap);
@@ -246,6 +250,7 @@ function readMediaAttribute(media: MediaBuilder, value: string, warn: (message: 
     case 'crypto': {
       const crypto = parseCryptoLine(arg);
       if (crypto === undefined) warn(`${where}: malformed a=crypto ignored`);
+      else if (media.crypto.length >= SDP_LIMITS.maxCryptoLines) warn(`${where}: too many a=crypto lines`);
       else if (media.crypto.some((c) => c.tag === crypto.tag))
         warn(`${where}: duplicate a=crypto tag ignored`);
       else media.crypto.push(crypto);

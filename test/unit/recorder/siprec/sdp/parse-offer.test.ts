@@ -251,6 +251,13 @@ describe('parseOffer', () => {
       expect(warnings.at(-1)).to.match(/more warning\(s\) suppressed/);
     });
 
+    it('keeps at most 16 a=crypto lines per m-line from a flood of thousands', () => {
+      const flood = Array.from({ length: 3000 }, (_, i) => `a=crypto:${i} AES_CM_128_HMAC_SHA1_80 inline:x`);
+      const { offer, warnings } = offerOf(`v=0\r\nm=audio 5000 RTP/SAVP 0\r\n${flood.join('\r\n')}\r\n`);
+      expect(offer.media[0]?.crypto).to.have.length(SDP_LIMITS.maxCryptoLines);
+      expect(warnings).to.include('media 0: too many a=crypto lines');
+    });
+
     it('refuses more than 256 formats on one m-line', () => {
       const formats = Array.from({ length: 257 }, (_, i) => String(i % 128)).join(' ');
       expect(refusal(`v=0\r\nm=audio 5000 RTP/AVP ${formats}\r\n`).code).to.equal('SDP_TOO_MANY_FORMATS');
