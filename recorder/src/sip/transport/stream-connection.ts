@@ -78,6 +78,11 @@ export class StreamConnection {
     return !this.#closed && !this.#socket.destroyed && this.#socket.writable;
   }
 
+  /** Bytes held for this connection: an incomplete inbound message plus unsent outbound data. */
+  get bufferedBytes(): number {
+    return this.#framer.bufferedBytes + this.#socket.writableLength;
+  }
+
   /** Registers a callback for when the connection is gone (runs at most once). */
   onClosed(callback: () => void): void {
     if (this.#closed) callback();
@@ -162,8 +167,7 @@ export class StreamConnection {
   }
 
   #checkBuffered(): void {
-    const buffered = this.#framer.bufferedBytes + this.#socket.writableLength;
-    if (buffered > this.#ctx.limits.maxBufferedBytes && !this.#socket.destroyed) {
+    if (this.bufferedBytes > this.#ctx.limits.maxBufferedBytes && !this.#socket.destroyed) {
       this.#ctx.counters.connectionsOverflowClosed++;
       this.#socket.destroy();
     }

@@ -43,6 +43,8 @@ export abstract class StreamTransport {
   readonly #limits: StreamConnectionLimits;
   readonly #connecting = new Map<string, Promise<StreamConnection>>();
   #server: Server | undefined;
+  /** Every accepted socket, including TLS ones still in their handshake, so stop() can close them all. */
+  readonly #sockets = new Set<Socket>();
   #local = { address: '', port: 0 };
 
   protected constructor(options: StreamTransportOptions) {
@@ -69,6 +71,10 @@ export abstract class StreamTransport {
     if (this.#server !== undefined) return;
     const server = await this.createServer((socket) => this.#accept(socket));
     server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
@@ -103,6 +109,8 @@ export abstract class StreamTransport {
     for (const connection of this.options.registry.all()) {
       if (connection.protocol === this.protocol) connection.close();
     }
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
     await closed;
   }
 

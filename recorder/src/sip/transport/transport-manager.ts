@@ -121,6 +121,13 @@ export class TransportManager implements SipTransportLayer {
     return this.#registry.size;
   }
 
+  /** Bytes held by all stream connections (incomplete inbound messages, unsent outbound data). */
+  get bufferedBytes(): number {
+    let total = 0;
+    for (const connection of this.#registry.all()) total += connection.bufferedBytes;
+    return total;
+  }
+
   /** Whether a stream connection with this id is still open. */
   isConnected(connectionId: string): boolean {
     return this.#registry.get(connectionId) !== undefined;

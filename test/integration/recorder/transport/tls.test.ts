@@ -159,6 +159,19 @@ describe('TLS transport (openssl-made certificates, real sockets)', function () 
       }
     });
 
+    it('stops at once even with a client stuck before its handshake', async () => {
+      const harness = await startEchoHarness({ tls: { port: 0, ...pki.srs } });
+      const stuck = await RawPeer.connect(harness.manager.addresses.tls!.port);
+      try {
+        const started = performance.now();
+        await harness.stop();
+        expect(performance.now() - started).to.be.lessThan(1000);
+        await stuck.waitClosed();
+      } finally {
+        stuck.destroy();
+      }
+    });
+
     it('refuses clients that offer only TLS 1.1 or older', async () => {
       const harness = await startEchoHarness({ tls: { port: 0, ...pki.srs } });
       const socket = connect({
