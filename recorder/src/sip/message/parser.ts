@@ -106,7 +106,8 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
     reason = res[3] ?? '';
     if (status < 100 || status > 699) return fail('SIP_PARSE_BAD_START_LINE', `status code ${status}`);
   }
-  if (version.toUpperCase() !== 'SIP/2.0') fail('SIP_PARSE_BAD_VERSION', version);
+  // §8.2.2.x: a version we do not speak is answered 505 — after reading the headers the answer needs.
+  const badVersion = version.toUpperCase() !== 'SIP/2.0';
 
   let ended = false;
   for (;;) {
@@ -145,6 +146,7 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
       return fail('SIP_PARSE_NO_BODY_SEPARATOR', 'message ends inside a header');
   }
 
+  if (badVersion) fail('SIP_PARSE_BAD_VERSION', version);
   const headers = new SipHeaders(rows);
   for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
     const value = headers.get(name);
