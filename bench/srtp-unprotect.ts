@@ -1,0 +1,82 @@
+/**
+ * Micro-benchmark of the SRTP receive hot path: `SrtpSession.unprotectRtp` on 172-byte G.711 packets (12-byte
+ * header, 20 ms of PCMU) for every suite, single thread. Prints JSON.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/srtp-unprotect.js [seconds-per-suite]
+ *
+ * The recorder needs 550 SRTP calls × 2 streams × 50 packets/s = 55 000 packets/s per core (DESIGN.md §8);
+ * `headroom` is the measured rate over that. Packets are protected beforehand (by our own protectRtp, which
+ * the unit tests check against the RFC vectors and real ffmpeg/GStreamer), each is unprotected once, in place.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { buildRtpPacket } from '../recorder/src/media/rtp/rtp-header.js';
+import { SrtpSession } from '../recorder/src/media/srtp/srtp-session.js';
+import type { SrtpSuite } from '../recorder/src/media/srtp/srtp-suite.js';
+
+const SUITES: [SrtpSuite, number][] = [
+  ['AES_CM_128_HMAC_SHA1_80', 30],
+  ['AES_CM_128_HMAC_SHA1_32', 30],
+  ['AEAD_AES_128_GCM', 28],
+  ['AEAD_AES_256_GCM', 44],
+];
+const REQUIRED_PER_CORE = 550 * 2 * 50;
+const POOL = 20_000;
+const seconds = Number(process.argv[2] ?? 2);
+
+function measure(suite: SrtpSuite, keyLength: number): { packetsPerSecond: number; nsPerPacket: number } {
+  const keySalt = randomBytes(keyLength);
+  const sender = new SrtpSession({ suite, keySalt });
+  const payload = randomBytes(160);
+  // One pool of protected packets, consecutive sequence numbers (crossing a ROC wrap), copied for each pass.
+  const wire = Array.from({ length: POOL }, (_, i) =>
+    sender.protectRtp(
+      buildRtpPacket(
+        { payloadType: 0, sequenceNumber: (60_000 + i) & 0xffff, timestamp: i * 160, ssrc: 0x1234 },
+        payload,
+      ),
+    ),
+  );
+  const work = wire.map((p) => Buffer.alloc(p.length));
+  let packets = 0;
+  let elapsedNs = 0n;
+  const deadline = Date.now() + seconds * 1000;
+  let passes = 0;
+  while (Date.now() < deadline || passes < 2) {
+    for (let i = 0; i < POOL; i++) wire[i]!.copy(work[i]!);
+    const receiver = new SrtpSession({ suite, keySalt });
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < POOL; i++) {
+      if (receiver.unprotectRtp(work[i]!) !== 172) throw new Error(`${suite}: packet ${i} did not verify`);
+    }
+    const spent = process.hrtime.bigint() - start;
+    // The first pass warms up the JIT and is not counted.
+    if (passes > 0) {
+      elapsedNs += spent;
+      packets += POOL;
+    }
+    passes++;
+  }
+  const ns = Number(elapsedNs) / packets;
+  return { packetsPerSecond: Math.round(1e9 / ns), nsPerPacket: Math.round(ns) };
+}
+
+const results: Record<string, { packetsPerSecond: number; nsPerPacket: number; headroom: number }> = {};
+for (const [suite, keyLength] of SUITES) {
+  const r = measure(suite, keyLength);
+  results[suite] = { ...r, headroom: Math.round((r.packetsPerSecond / REQUIRED_PER_CORE) * 10) / 10 };
+}
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'srtp-unprotect',
+      packetBytes: 172,
+      node: process.version,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      requiredPacketsPerSecondPerCore: REQUIRED_PER_CORE,
+      suites: results,
+    },
+    null,
+    2,
+  ),
+);
