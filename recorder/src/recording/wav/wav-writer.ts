@@ -1,0 +1,197 @@
+/**
+ * Incremental multi-channel 16-bit PCM WAV writer for one recording.
+ *
+ * Audio goes to `<final>.part` (e.g. `rec.wav.part`) through one file handle in batched blocks (default
+ * 250 ms), copied out of the caller's buffers so the hot path never waits. The header is patched every few
+ * seconds, so a recorder killed mid-call leaves a file that is valid up to the last patch and that
+ * {@link repairWav} completes. `finalize()` writes the exact sizes, syncs, and renames to the final name.
+ */
+import { rename } from 'node:fs/promises';
+import { OrderedFile } from './ordered-file.js';
+import { WavError } from './wav-error.js';
+import { WAV_HEADER_BYTES, WAV_MAX_DATA_BYTES, buildWavHeader } from './wav-format.js';
+
+/** Options of {@link WavWriter.create}. */
+export interface WavWriterOptions {
+  /** Final path, ending in `.wav`; audio is written to `${path}.part` until `finalize()`. */
+  readonly path: string;
+  /** One per recorded stream, in offer order. */
+  readonly channels: number;
+  readonly sampleRate: number;
+  /** Audio per file write, ms (100–500 is sensible); default 250. */
+  readonly blockMs?: number;
+  /** How often the header sizes are brought up to date, ms; default 2000. */
+  readonly headerIntervalMs?: number;
+  /** Wall clock (ms), injectable for tests; default Date.now. */
+  readonly now?: () => number;
+  /** Called once with the first write failure; later audio is discarded. */
+  readonly onError?: (err: WavError) => void;
+}
+
+/** What a finished recording looks like. */
+export interface WavResult {
+  readonly path: string;
+  readonly frames: number;
+  readonly dataBytes: number;
+  readonly durationMs: number;
+}
+
+/** Writer for one WAV recording (see module comment). */
+export class WavWriter {
+  readonly path: string;
+  readonly partPath: string;
+  readonly channels: number;
+  readonly sampleRate: number;
+  readonly #file: OrderedFile;
+  readonly #now: () => number;
+  readonly #headerInterval: number;
+  readonly #blockBytes: number;
+  readonly #free: ArrayBuffer[] = [];
+  readonly #header = Buffer.alloc(WAV_HEADER_BYTES);
+  #block: ArrayBuffer;
+  #blockView: Int16Array;
+  #blockFill = 0;
+  /** Bytes of audio handed to the file (queued or written). */
+  #queuedBytes = 0;
+  /** Bytes of audio known to be written (what a header patch may claim). */
+  #writtenBytes = 0;
+  #lastHeaderAt: number;
+  #finalized: Promise<WavResult> | undefined;
+  #full = false;
+
+  private constructor(options: WavWriterOptions, file: OrderedFile) {
+    this.path = options.path;
+    this.partPath = file.path;
+    this.channels = options.channels;
+    this.sampleRate = options.sampleRate;
+    this.#file = file;
+    this.#now = options.now ?? Date.now;
+    this.#headerInterval = options.headerIntervalMs ?? 2000;
+    const frames = Math.max(1, Math.round(((options.blockMs ?? 250) * options.sampleRate) / 1000));
+    this.#blockBytes = frames * options.channels * 2;
+    this.#block = new ArrayBuffer(this.#blockBytes);
+    this.#blockView = new Int16Array(this.#block);
+    this.#lastHeaderAt = this.#now();
+  }
+
+  /** Creates `${path}.part` with a header claiming no audio yet. */
+  static async create(options: WavWriterOptions): Promise<WavWriter> {
+    const { channels, sampleRate } = options;
+    if (!Number.isInteger(channels) || channels < 1 || channels > 64) {
+      throw new WavError('WAV_BAD_OPTIONS', `channels must be 1–64, not ${channels}`);
+    }
+    if (!Number.isInteger(sampleRate) || sampleRate < 1000 || sampleRate > 192000) {
+      throw new WavError('WAV_BAD_OPTIONS', `sample rate ${sampleRate} is out of range`);
+    }
+    const file = await OrderedFile.create(`${options.path}.part`, options.onError);
+    const writer = new WavWriter(options, file);
+    file.write(buildWavHeader(channels, sampleRate, 0), WAV_HEADER_BYTES, 0);
+    return writer;
+  }
+
+  /** Frames (samples per channel) accepted so far. */
+  get frames(): number {
+    return (this.#queuedBytes + this.#blockFill * 2) / (this.channels * 2);
+  }
+
+  /** The first write failure, if any. */
+  get error(): WavError | undefined {
+    return this.#file.error;
+  }
+
+  /**
+   * Appends `frames` interleaved frames from `samples` (length ≥ frames × channels). Synchronous: the data
+   * is copied and written later in blocks. Ignored after a failure or `finalize()`.
+   */
+  write(samples: Int16Array, frames: number): void {
+    if (this.#finalized || this.#file.error || this.#full) return;
+    let remaining = Math.min(frames * this.channels, samples.length - (samples.length % this.channels));
+    let src = 0;
+    while (remaining > 0) {
+      const room = this.#blockView.length - this.#blockFill;
+      const n = Math.min(room, remaining);
+      this.#blockView.set(samples.subarray(src, src + n), this.#blockFill);
+      this.#blockFill += n;
+      src += n;
+      remaining -= n;
+      if (this.#blockFill === this.#blockView.length) this.#submitBlock();
+    }
+  }
+
+  /** Hands any partial block to the file and waits until all audio so far is written. */
+  async flush(): Promise<void> {
+    if (this.#blockFill > 0) this.#submitBlock();
+    this.#patchHeader();
+    await this.#file.idle();
+  }
+
+  /**
+   * Writes the remaining audio and exact header, syncs, closes and renames `.part` to the final name.
+   * Idempotent; rejects with the first write failure (the `.part` file is then left for repair).
+   */
+  finalize(): Promise<WavResult> {
+    this.#finalized ??= this.#finish();
+    return this.#finalized;
+  }
+
+  /** Closes without renaming (the `.part` file stays, e.g. for a later repair). */
+  async abort(): Promise<void> {
+    this.#finalized ??= Promise.reject(new WavError('WAV_CLOSED', `${this.path} was aborted`));
+    this.#finalized.catch(() => undefined);
+    await this.#file.close(false).catch(() => undefined);
+  }
+
+  async #finish(): Promise<WavResult> {
+    if (this.#blockFill > 0) this.#submitBlock();
+    const dataBytes = this.#queuedBytes;
+    this.#file.run((fh) =>
+      fh.write(buildWavHeader(this.channels, this.sampleRate, dataBytes), 0, WAV_HEADER_BYTES, 0),
+    );
+    await this.#file.close(true);
+    await rename(this.partPath, this.path).catch((err: unknown) => {
+      throw new WavError('WAV_WRITE_FAILED', `cannot rename ${this.partPath}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    });
+    const frames = dataBytes / (this.channels * 2);
+    return { path: this.path, frames, dataBytes, durationMs: (frames * 1000) / this.sampleRate };
+  }
+
+  #submitBlock(): void {
+    const len = this.#blockFill * 2;
+    if (this.#queuedBytes + len > WAV_MAX_DATA_BYTES) {
+      this.#full = true;
+      this.#blockFill = 0;
+      this.#file.run(() =>
+        Promise.reject(
+          new WavError('WAV_TOO_LARGE', `${this.path} reached the 4 GiB WAV limit; later audio dropped`),
+        ),
+      );
+      return;
+    }
+    const block = this.#block;
+    const position = WAV_HEADER_BYTES + this.#queuedBytes;
+    this.#queuedBytes += len;
+    this.#file.write(Buffer.from(block, 0, len), len, position, () => {
+      this.#writtenBytes = position - WAV_HEADER_BYTES + len;
+      this.#free.push(block);
+    });
+    this.#block = this.#free.pop() ?? new ArrayBuffer(this.#blockBytes);
+    this.#blockView = new Int16Array(this.#block);
+    this.#blockFill = 0;
+    if (this.#now() - this.#lastHeaderAt >= this.#headerInterval) this.#patchHeader();
+  }
+
+  /** Queues a header rewrite with the sizes actually on disk by the time it runs. */
+  #patchHeader(): void {
+    this.#lastHeaderAt = this.#now();
+    this.#file.run((fh) =>
+      fh.write(
+        buildWavHeader(this.channels, this.sampleRate, this.#writtenBytes, this.#header),
+        0,
+        WAV_HEADER_BYTES,
+        0,
+      ),
+    );
+  }
+}
