@@ -251,8 +251,8 @@ describe('parseOffer', () => {
       expect(warnings.at(-1)).to.match(/more warning\(s\) suppressed/);
     });
 
-    it('keeps at most 16 a=crypto lines per m-line from a flood of thousands', () => {
-      const flood = Array.from({ length: 3000 }, (_, i) => `a=crypto:${i} AES_CM_128_HMAC_SHA1_80 inline:x`);
+    it('keeps at most 16 a=crypto lines per m-line from a flood of a thousand', () => {
+      const flood = Array.from({ length: 1000 }, (_, i) => `a=crypto:${i} AES_CM_128_HMAC_SHA1_80 inline:x`);
       const { offer, warnings } = offerOf(`v=0\r\nm=audio 5000 RTP/SAVP 0\r\n${flood.join('\r\n')}\r\n`);
       expect(offer.media[0]?.crypto).to.have.length(SDP_LIMITS.maxCryptoLines);
       expect(warnings).to.include('media 0: too many a=crypto lines');
