@@ -36,6 +36,12 @@ const LF = 0x0a;
 /** Content-Length values longer than this are over any sane limit; refusing early avoids number precision games. */
 const MAX_CONTENT_LENGTH_DIGITS = 15;
 
+/**
+ * A Content-Length header line (full or compact name, any case, whitespace before the colon) with its folded
+ * continuation lines. Index 0 would be the start line, which is skipped by the caller.
+ */
+const CONTENT_LENGTH = /^(?:content-length|l)[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/gim;
+
 type State = 'idle' | 'header' | 'body' | 'failed';
 
 /** Splits a byte stream into whole SIP messages. One instance per connection. */
@@ -207,14 +213,11 @@ export class StreamFramer {
    */
   #contentLength(header: Buffer): number | SipFramingError {
     const copy = (): Buffer => Buffer.from(header);
-    const lines = header.toString('latin1').split(/\r?\n/);
     const values: string[] = [];
-    for (let n = 1; n < lines.length; n++) {
-      const match = /^(?:content-length|l)[ \t]*:(.*)$/i.exec(lines[n] ?? '');
-      if (match === null) continue;
-      let value = match[1] ?? '';
-      while (n + 1 < lines.length && /^[ \t]/.test(lines[n + 1] ?? '')) value += ' ' + (lines[++n] ?? '');
-      values.push(value.trim());
+    CONTENT_LENGTH.lastIndex = 0;
+    const text = header.toString('latin1');
+    for (let m = CONTENT_LENGTH.exec(text); m !== null; m = CONTENT_LENGTH.exec(text)) {
+      if (m.index > 0) values.push((m[1] ?? '').replace(/\s+/g, ' ').trim());
     }
     if (values.length === 0) {
       return new SipFramingError(
