@@ -89,12 +89,12 @@ export function buildMetadata(root: XmlElement, warnings: string[]): BuildResult
       case 'sessionrecordingassoc':
         break;
       case 'recording': // BroadSoft <recording id><requestor/><type/></recording>
-        metadata.recordingId ??= attrOf(el, 'id');
+        setOnce(metadata, 'recordingId', attrOf(el, 'id'));
         addExtensions('recording', undefined, [el]);
         break;
       case 'group': {
         const id = attrOf(el, 'group_id', 'id');
-        metadata.groupId ??= id;
+        setOnce(metadata, 'groupId', id);
         addExtensions(
           'group',
           id,
@@ -108,8 +108,8 @@ export function buildMetadata(root: XmlElement, warnings: string[]): BuildResult
           metadata.recordingSessionIds.push(id);
         }
         const sipSessionId = childText(el, 'sipsessionid')?.replace(/\s+/g, '');
-        if (sipSessionId) metadata.sipSessionId ??= sipSessionId;
-        metadata.groupId ??= childText(el, 'group-ref') || attrOf(el, 'group_id', 'group');
+        setOnce(metadata, 'sipSessionId', sipSessionId);
+        setOnce(metadata, 'groupId', childText(el, 'group-ref') || attrOf(el, 'group_id', 'group'));
         addExtensions(
           'session',
           id,
@@ -163,14 +163,25 @@ export function buildMetadata(root: XmlElement, warnings: string[]): BuildResult
       pushUnique(p.sends, childrenNamed(el, 'send').map(streamRef));
       pushUnique(p.receives, childrenNamed(el, 'recv').map(streamRef));
     } else {
-      p.associateTime ??= childText(el, 'associate-time');
-      p.disassociateTime ??= childText(el, 'disassociate-time');
+      const associate = childText(el, 'associate-time');
+      if (associate) p.associateTime ??= associate;
+      const disassociate = childText(el, 'disassociate-time');
+      if (disassociate) p.disassociateTime ??= disassociate;
     }
   }
 
   metadata.vendor = liftVendor(vendorItems);
   resolveRoles(metadata.participants, vendorItems);
   return { ok: true, metadata };
+}
+
+/** Sets an optional id field the first time a non-empty value is seen (keeps the model free of `undefined` keys). */
+function setOnce(
+  metadata: RecordingMetadata,
+  key: 'recordingId' | 'groupId' | 'sipSessionId',
+  value: string | undefined,
+): void {
+  if (value !== undefined && value !== '' && metadata[key] === undefined) metadata[key] = value;
 }
 
 function readParticipant(el: XmlElement, p: MetadataParticipant): void {
@@ -238,7 +249,7 @@ export function cleanName(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   let name = raw.replace(/\s+/g, ' ').trim();
   const semi = name.indexOf(';');
-  if (semi > 0 && /^(?:;\s*[A-Za-z0-9_.!%*+`'~-]+(?:=[^;\s]*)?\s*)+$/.test(name.slice(semi))) {
+  if (semi > 0 && /^(?:;[A-Za-z0-9_.!%*+`'~-]+=[^;\s]*)+$/.test(name.slice(semi))) {
     name = name.slice(0, semi).trim();
   }
   if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).trim();
