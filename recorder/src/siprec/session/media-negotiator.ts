@@ -145,7 +145,9 @@ interface StreamPlan {
 function planStream(media: OfferedMedia, policy: SrtpPolicy): StreamPlan {
   if (media.port === 0) return { accept: false, rejectReason: 'disabled by the SRC (port 0)' };
   if (media.kind !== 'audio') return { accept: false, rejectReason: `${media.kind} is not recorded` };
-  if (!/RTP\//i.test(media.protocol)) return { accept: false, rejectReason: `transport ${media.protocol}` };
+  // Plain RTP and SDES-SRTP only; DTLS-SRTP (UDP/TLS/RTP/SAVP) and MSRP are answered with port 0.
+  if (!/^RTP\/S?AVPF?$/i.test(media.protocol))
+    return { accept: false, rejectReason: `transport ${media.protocol}` };
   const codec = chooseCodec(media);
   if (!codec) return { accept: false, rejectReason: 'no codec we can record' };
   if (!isSecure(media)) {
