@@ -59,11 +59,11 @@ export async function startRecorder(env: Record<string, string> = {}): Promise<R
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   const started = new Promise<Record<string, unknown>>((resolveStart, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       let entry: Record<string, unknown>;
       try {

@@ -15,6 +15,8 @@ import { SessionRegistry } from '../siprec/session/session-registry.js';
 import { SiprecUserAgent } from '../siprec/session/siprec-user-agent.js';
 import { SipCore } from '../sip/core/sip-core.js';
 import type { SipMessage } from '../sip/message/types.js';
+import { parseVia } from '../sip/message/via.js';
+import type { IncomingRequest } from '../sip/core/transaction-user.js';
 import { TransportManager } from '../sip/transport/transport-manager.js';
 import type { MessageSource } from '../sip/transport/types.js';
 import { registerTransportMetrics } from './transport-metrics.js';
@@ -69,6 +71,7 @@ export class Recorder {
       mediaAddress,
       contactFor: (source) => this.#contactFor(source, mediaAddress),
       isReady: () => this.#ready,
+      onAdmittedRequest: (incoming) => this.#registerAlias(incoming),
     });
 
     this.#core = new SipCore(
@@ -136,6 +139,27 @@ export class Recorder {
     this.#core.close();
     await this.#transports.stop();
     await this.#http.stop();
+  }
+
+  /**
+   * RFC 5923 §5 / INTEROP §12 (AudioCodes `;alias`): requests we send to the Via's sent-by reuse the connection the
+   * SRC opened, instead of a new one the SRC may not accept.
+   */
+  #registerAlias(incoming: IncomingRequest): void {
+    const { source, request } = incoming;
+    if (source.connectionId === undefined) return;
+    const top = request.headers.getAll('Via')[0];
+    if (top === undefined || !/;\s*alias\b/i.test(top)) return;
+    try {
+      const via = parseVia(top);
+      this.#transports.aliasConnection(
+        source.connectionId,
+        via.host,
+        via.port ?? (source.protocol === 'tls' ? 5061 : 5060),
+      );
+    } catch {
+      // An unparseable Via was already answered by the core; nothing to alias.
+    }
   }
 
   #contactFor(source: MessageSource, address: string): string {

@@ -24,6 +24,8 @@ const SWEEP_INTERVAL_MS = 1000;
 export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'watchMedia' | 'admission'> & {
   /** Whether the recorder is ready at all (store reachable, transports up). */
   readonly isReady: () => boolean;
+  /** Sees every admitted request first (the composition root registers Via `alias` connections, RFC 5923). */
+  readonly onAdmittedRequest?: (incoming: IncomingRequest) => void;
 };
 
 export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
@@ -79,6 +81,7 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
       );
       return this.#respond(incoming, 403, { reason: 'Source Not Allowed' });
     }
+    this.#deps.onAdmittedRequest?.(incoming);
     const inDialog = getTag(request.headers.get('To')) !== undefined;
     const run = (): Promise<void> | void => {
       if (request.method === 'OPTIONS' && !inDialog) return this.#options(incoming);
