@@ -2,7 +2,7 @@ import { expect } from 'chai';
 
 import { parseMetadata } from '../../../../../recorder/src/siprec/metadata/parse.js';
 import { mapStreamsToParticipants } from '../../../../../recorder/src/siprec/metadata/stream-map.js';
-import { readVector } from '../helpers/vectors.js';
+import { readVector, sdpLabels } from '../helpers/vectors.js';
 import { bodyOf, metadataOf, people } from './vectors-helper.js';
 
 describe('siprec/metadata parseMetadata on real SRC documents', () => {
@@ -228,7 +228,9 @@ describe('siprec/metadata parseMetadata on real SRC documents', () => {
       const md = metadataOf('vcon-netsapiens-v1.0-call-0722-no-streams.xml');
       expect(md.streams).to.deep.equal([]);
       expect(people(md).map((p) => p[3])).to.deep.equal(['caller', 'callee']);
-      const map = mapStreamsToParticipants(md, ['1', '2']);
+      // NetSapiens' own offer: labels 1/2, no direction attribute.
+      const labels = sdpLabels(readVector('vcon-netsapiens-v1.1-sdp-offer-no-direction.sdp').toString());
+      const map = mapStreamsToParticipants(md, labels);
       expect(map).to.deep.equal([
         { label: '1', participantIds: ['1003@dwang.netsapiens.com'], role: 'caller', matchedBy: 'order' },
         { label: '2', participantIds: ['1002@dwang.netsapiens.com'], role: 'callee', matchedBy: 'order' },
