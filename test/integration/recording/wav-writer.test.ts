@@ -143,7 +143,7 @@ setInterval(() => {
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', () => resolve());
+      child.stdout.on('data', () => resolve());
       child.once('exit', (code) => reject(new Error(`writer exited early (${code})`)));
     });
     await new Promise((r) => setTimeout(r, 150));
