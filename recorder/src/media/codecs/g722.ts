@@ -303,6 +303,7 @@ export class G722Decoder implements Decoder {
     const skip = this.#skip;
     const lowTable = this.#lowTable;
     const lowMask = (0x3f >> skip) << skip;
+    let pos = this.#pos;
     let o = 0;
     for (let j = 0; j < n; j++) {
       const byte = payload[j]!;
@@ -324,9 +325,9 @@ export class G722Decoder implements Decoder {
       high.scale = scaleFromLog(high.logFactor - (10 << 11));
 
       // Receive QMF (§4.4): the sum and difference signals feed a 24-tap filter pair.
-      hist[this.#pos++] = rlow + rhigh;
-      hist[this.#pos++] = rlow - rhigh;
-      const base = this.#pos - 24;
+      hist[pos++] = rlow + rhigh;
+      hist[pos++] = rlow - rhigh;
+      const base = pos - 24;
       let even = 0;
       let odd = 0;
       for (let i = 0; i < 12; i++) {
@@ -335,11 +336,12 @@ export class G722Decoder implements Decoder {
       }
       out[o++] = sat16(odd >> 11);
       out[o++] = sat16(even >> 11);
-      if (this.#pos >= HISTORY) {
-        hist.copyWithin(0, this.#pos - 22, this.#pos);
-        this.#pos = 22;
+      if (pos >= HISTORY) {
+        hist.copyWithin(0, pos - 22, pos);
+        pos = 22;
       }
     }
+    this.#pos = pos;
     return o;
   }
 
