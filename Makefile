@@ -15,6 +15,7 @@ npm: $(NPM_STAMP)
 ## build: compile the TypeScript tree into dist/
 build: $(NPM_STAMP)
 	npx --no-install tsc -p tsconfig.json
+	@chmod +x dist/recorder/src/main.js $(wildcard dist/operator/src/main.js)
 
 ## run: a standalone recorder, in-memory store, SIP on 0.0.0.0:5060 UDP+TCP, HTTP on 8080
 run: build
