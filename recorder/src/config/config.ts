@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { CidrList } from '../net/cidr.js';
+import { EncryptionKey } from '../store/encryption-key.js';
 import { parseDurationMs } from './duration.js';
 
 export type SrtpPolicy = 'optional' | 'required' | 'disabled';
@@ -26,6 +27,10 @@ export interface RecorderConfig {
   readonly recordingDir: string;
   /** Shared session store (REDIS_URL); unset means the embedded in-memory store. */
   readonly redisUrl?: string;
+  /** Seals SRTP keys in the session store with AES-256-GCM (STORE_ENCRYPTION_KEY, 32 bytes base64). Never logged. */
+  readonly storeEncryptionKey?: EncryptionKey;
+  /** How long a recorder owns a session without renewing (SESSION_LEASE, default 10s): the failover detection time. */
+  readonly sessionLeaseMs: number;
   readonly recorderId: string;
   readonly httpPort: number;
   readonly srtpPolicy: SrtpPolicy;
@@ -66,6 +71,11 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'RTP_PORT_MAX', describe: 'highest RTP port (default 29999)' },
   { env: 'RECORDING_DIR', describe: 'where recordings are written (default ./recordings)' },
   { env: 'REDIS_URL', describe: 'redis:// URL of the shared session store (unset: in-memory)' },
+  {
+    env: 'STORE_ENCRYPTION_KEY',
+    describe: '32 bytes in base64 (openssl rand -base64 32): SRTP keys are encrypted in the store',
+  },
+  { env: 'SESSION_LEASE', describe: 'session ownership lease in the store (default 10s)' },
   { env: 'RECORDER_ID', describe: 'this recorder’s id (default POD_NAME, else the host name)' },
   { env: 'HTTP_PORT', describe: 'health, metrics and API port (default 8080)' },
   { env: 'SRTP_POLICY', describe: 'optional | required | disabled (default optional)' },
@@ -192,6 +202,19 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     problems.push(`REDIS_URL must be a redis:// or rediss:// URL`);
   }
 
+  let storeEncryptionKey: EncryptionKey | undefined;
+  const keyRaw = read('STORE_ENCRYPTION_KEY');
+  if (keyRaw !== undefined) {
+    try {
+      storeEncryptionKey = EncryptionKey.fromBase64(keyRaw);
+    } catch (err) {
+      // The message names the variable and the expected size, never the value.
+      problems.push((err as Error).message);
+    }
+  }
+  const sessionLeaseMs = duration('SESSION_LEASE', 10_000);
+  if (sessionLeaseMs < 1000 || sessionLeaseMs > 300_000) problems.push('SESSION_LEASE must be from 1s to 5m');
+
   let allowedSources = CidrList.parse('');
   const allowedRaw = read('ALLOWED_SOURCES');
   if (allowedRaw !== undefined) {
@@ -214,6 +237,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     rtpPortMax,
     recordingDir: read('RECORDING_DIR') ?? './recordings',
     ...(redisUrl !== undefined ? { redisUrl } : {}),
+    ...(storeEncryptionKey !== undefined ? { storeEncryptionKey } : {}),
+    sessionLeaseMs,
     recorderId: read('RECORDER_ID') ?? read('POD_NAME') ?? hostname(),
     httpPort,
     srtpPolicy: oneOf<SrtpPolicy>('SRTP_POLICY', ['optional', 'required', 'disabled'], 'optional'),
