@@ -4,7 +4,7 @@
  * Every bad value is reported at once, so an operator fixes a broken deployment in one round.
  */
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { CidrList } from '../net/cidr.js';
 import { EncryptionKey } from '../store/encryption-key.js';
 import { parseDurationMs } from './duration.js';
@@ -24,6 +24,11 @@ export interface RecorderConfig {
   readonly advertiseAddress?: string;
   readonly rtpPortMin: number;
   readonly rtpPortMax: number;
+  /**
+   * Media worker threads (MEDIA_WORKERS, default: the number of cores). Each owns a slice of the RTP port range,
+   * so RTP never crosses threads and media work uses every core while the main thread runs SIP.
+   */
+  readonly mediaWorkers: number;
   readonly recordingDir: string;
   /** Shared session store (REDIS_URL); unset means the embedded in-memory store. */
   readonly redisUrl?: string;
@@ -69,6 +74,10 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'ADVERTISE_ADDRESS', describe: 'address put in Contact and SDP (default: first non-loopback IPv4)' },
   { env: 'RTP_PORT_MIN', describe: 'lowest RTP port (default 20000)' },
   { env: 'RTP_PORT_MAX', describe: 'highest RTP port (default 29999)' },
+  {
+    env: 'MEDIA_WORKERS',
+    describe: 'media worker threads, each owning a slice of the RTP ports (default: number of cores)',
+  },
   { env: 'RECORDING_DIR', describe: 'where recordings are written (default ./recordings)' },
   { env: 'REDIS_URL', describe: 'redis:// URL of the shared session store (unset: in-memory)' },
   {
@@ -179,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const httpPort = int('HTTP_PORT', 8080, 0, 65535);
   const rtpPortMin = int('RTP_PORT_MIN', 20000, 1024, 65534);
   const rtpPortMax = int('RTP_PORT_MAX', 29999, 1025, 65535);
+  const mediaWorkers = int('MEDIA_WORKERS', Math.min(64, availableParallelism()), 1, 64);
   if (rtpPortMax - rtpPortMin < 3) {
     problems.push(
       `RTP_PORT_MIN=${rtpPortMin} and RTP_PORT_MAX=${rtpPortMax} must leave room for at least two port pairs`,
@@ -235,6 +245,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     ...(advertiseAddress !== undefined ? { advertiseAddress } : {}),
     rtpPortMin,
     rtpPortMax,
+    mediaWorkers,
     recordingDir: read('RECORDING_DIR') ?? './recordings',
     ...(redisUrl !== undefined ? { redisUrl } : {}),
     ...(storeEncryptionKey !== undefined ? { storeEncryptionKey } : {}),

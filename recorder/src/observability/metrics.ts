@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class RecorderMetrics {
   readonly registry = new Registry();
+  /** Counts active sessions per recorded codec at scrape time; set by the composition root. */
+  sessionsByCodecSource: () => ReadonlyMap<string, number> = () => new Map();
   readonly sipRequests = new Counter({
     name: 'siprec_sip_requests_total',
     help: 'SIP requests received, by method',
@@ -73,7 +75,56 @@ export class RecorderMetrics {
     registers: [this.registry],
   });
 
+  // Media metrics: fed from the media workers' periodic counter deltas.
+  readonly rtpPackets = new Counter({
+    name: 'siprec_rtp_packets_total',
+    help: 'RTP packets received and accepted (authenticated, parsed, from the latched source)',
+    registers: [this.registry],
+  });
+  readonly rtpBytes = new Counter({
+    name: 'siprec_rtp_bytes_total',
+    help: 'RTP payload bytes of the accepted packets',
+    registers: [this.registry],
+  });
+  readonly rtpLost = new Counter({
+    name: 'siprec_rtp_lost_total',
+    help: 'RTP packets lost (RFC 3550 A.3: expected minus received)',
+    registers: [this.registry],
+  });
+  readonly rtpMalformed = new Counter({
+    name: 'siprec_rtp_malformed_total',
+    help: 'Datagrams dropped on RTP/RTCP ports as truncated, oversized or not RTP',
+    registers: [this.registry],
+  });
+  readonly srtpAuthFailures = new Counter({
+    name: 'siprec_srtp_auth_failures_total',
+    help: 'SRTP/SRTCP packets dropped because their authentication tag did not verify',
+    registers: [this.registry],
+  });
+  readonly decodeErrors = new Counter({
+    name: 'siprec_decode_errors_total',
+    help: 'RTP payloads the codec could not decode',
+    registers: [this.registry],
+  });
+  readonly writeLatency = new Histogram({
+    name: 'siprec_write_latency_seconds',
+    help: 'Time for a recording to get the audio it has buffered onto disk (sampled every 2 s per recording)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly sessionsByCodec: Gauge<'codec'>;
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    this.sessionsByCodec = new Gauge({
+      name: 'siprec_sessions_by_codec',
+      help: 'Active recording sessions by recorded codec (a session with two codecs counts for both)',
+      labelNames: ['codec'] as const,
+      registers: [this.registry],
+      collect: () => {
+        this.sessionsByCodec.reset();
+        for (const [codec, n] of this.sessionsByCodecSource()) this.sessionsByCodec.set({ codec }, n);
+      },
+    });
     if (opts.defaultMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'siprec_process_' });
   }
