@@ -8,9 +8,11 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { RecorderConfig } from '../config/config.js';
 import { HttpServer } from '../http/http-server.js';
-import { RtpPortPool } from '../media/rtp-port-pool.js';
+import { MediaEngine, type MediaReport } from '../media/engine/media-engine.js';
+import { MediaEngineError } from '../media/engine/media-engine-error.js';
 import { RecorderMetrics } from '../observability/metrics.js';
 import { SidecarWriter } from '../recording/sidecar.js';
+import { repairRecordingDir } from '../recording/startup-repair.js';
 import { SessionRegistry } from '../siprec/session/session-registry.js';
 import { SiprecUserAgent } from '../siprec/session/siprec-user-agent.js';
 import { SipCore } from '../sip/core/sip-core.js';
@@ -38,6 +40,7 @@ export class Recorder {
   readonly #core: SipCore;
   readonly #http: HttpServer;
   readonly #sidecars: SidecarWriter;
+  #media: MediaEngine | undefined;
   #ports: RecorderPorts | undefined;
   #ready = false;
   #stopped = false;
@@ -63,7 +66,12 @@ export class Recorder {
       logger,
       metrics: this.metrics,
       sidecars: this.#sidecars,
-      ports: new RtpPortPool(config.sipHost, config.rtpPortMin, config.rtpPortMax),
+      media: {
+        openRecording: (init) => {
+          if (!this.#media) throw new MediaEngineError('MEDIA_CLOSED', 'the media engine is not running');
+          return this.#media.openRecording(init);
+        },
+      },
       registry: new SessionRegistry(),
       clock: { now: () => Date.now() },
       random: (n) => randomBytes(n),
@@ -93,11 +101,33 @@ export class Recorder {
       this.userAgent,
     );
     this.#http = new HttpServer(this.userAgent, this.metrics.registry, logger);
+    this.metrics.sessionsByCodecSource = () => {
+      const counts = new Map<string, number>();
+      for (const session of this.userAgent.registry.all()) {
+        const codecs = new Set<string>();
+        for (const s of session.streams) if (s.accepted && s.codec) codecs.add(s.codec.name);
+        for (const c of codecs) counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      return counts;
+    };
   }
 
   /** Starts every listener; resolves once SIP and HTTP accept traffic. */
   async start(): Promise<RecorderPorts> {
     await this.#sidecars.init();
+    // What a killed predecessor left half-written becomes valid files before any new call starts.
+    for (const outcome of await repairRecordingDir(this.config.recordingDir)) {
+      if (outcome.action === 'failed') this.logger.error(outcome, 'cannot repair a leftover recording file');
+      else this.logger.warn(outcome, 'repaired a recording left by a stopped recorder');
+    }
+    this.#media = await MediaEngine.start({
+      workers: this.config.mediaWorkers,
+      host: this.config.sipHost,
+      portMin: this.config.rtpPortMin,
+      portMax: this.config.rtpPortMax,
+      logger: this.logger,
+      onReport: (report) => this.#onMediaReport(report),
+    });
     await this.#transports.start();
     this.userAgent.attach(this.#core);
     const http = await this.#http.start(
@@ -108,7 +138,13 @@ export class Recorder {
     this.#ports = { sip: addresses.udp.port, tls: addresses.tls?.port, http };
     this.#ready = true;
     this.logger.info(
-      { sip: this.#ports.sip, tls: this.#ports.tls, http, recordingDir: this.config.recordingDir },
+      {
+        sip: this.#ports.sip,
+        tls: this.#ports.tls,
+        http,
+        recordingDir: this.config.recordingDir,
+        mediaWorkers: this.#media.workerCount,
+      },
       'recorder started',
     );
     return this.#ports;
@@ -133,9 +169,11 @@ export class Recorder {
     this.#stopped = true;
     this.#ready = false;
     this.userAgent.close({ endSessions: true, reason });
-    // Give the BYEs a moment on the wire before the sockets close.
+    // Give the BYEs a moment on the wire before the sockets close; recordings and sidecars are finalised meanwhile.
     await new Promise((r) => setTimeout(r, 50));
+    await this.userAgent.settled();
     await this.#sidecars.flush();
+    await this.#media?.close();
     this.#core.close();
     await this.#transports.stop();
     await this.#http.stop();
@@ -167,6 +205,20 @@ export class Recorder {
     const transport = source.protocol === 'udp' ? '' : `;transport=${source.protocol}`;
     const scheme = 'sip';
     return `<${scheme}:srs@${host}:${source.localPort}${transport}>;+sip.srs`;
+  }
+
+  #onMediaReport(report: MediaReport): void {
+    this.userAgent.onMediaLiveness(report.streams);
+    const c = report.counters;
+    const m = this.metrics;
+    if (c.packets > 0) m.rtpPackets.inc(c.packets);
+    if (c.bytes > 0) m.rtpBytes.inc(c.bytes);
+    if (c.lost > 0) m.rtpLost.inc(c.lost);
+    if (c.malformed > 0) m.rtpMalformed.inc(c.malformed);
+    if (c.srtpAuthFailures > 0) m.srtpAuthFailures.inc(c.srtpAuthFailures);
+    if (c.decodeErrors > 0) m.decodeErrors.inc(c.decodeErrors);
+    for (const seconds of report.writeLatencies) m.writeLatency.observe(seconds);
+    m.rtpPortsInUse.set(report.portsInUse);
   }
 
   #countMessage(direction: 'in' | 'out', message: SipMessage): void {

@@ -48,7 +48,24 @@ export interface SidecarDocument {
   readonly endedAt: string | null;
   readonly endReason: string | null;
   readonly segments: readonly SidecarSegment[];
-  readonly dtmf: readonly { digit: string; stream: string | null; at: string; durationMs: number }[];
+  /** RFC 4733 events: digit, the label of the stream that carried it, its start and duration. */
+  readonly dtmf: readonly {
+    readonly digit: string;
+    readonly stream: string | null;
+    readonly channel?: number;
+    readonly at: string;
+    /** Start relative to `startedAt` (sample 0 of the WAV). */
+    readonly offsetMs?: number;
+    readonly durationMs: number;
+  }[];
+  /** The audio file once final: `<recordingId>.wav` next to the sidecar; null while recording or without audio. */
+  readonly recording?: {
+    readonly file: string;
+    readonly channels: number;
+    readonly sampleRate: number;
+    readonly frames: number;
+    readonly durationMs: number;
+  } | null;
   readonly source: { readonly address: string; readonly port: number; readonly transport: string };
   readonly metadata: {
     readonly status: 'none' | 'parsed' | 'sanitised' | 'unparsed';

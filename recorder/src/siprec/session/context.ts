@@ -1,6 +1,6 @@
 /**
- * What the SIPREC request handlers share: configuration, observability, the session registry, ports and the
- * sidecar writer, and a few operations (answering with our standard headers, ending a session).
+ * What the SIPREC request handlers share: configuration, observability, the session registry, the media engine and
+ * the sidecar writer, and a few operations (answering with our standard headers, ending a session).
  */
 import type { Logger } from 'pino';
 import type { RecorderConfig } from '../../config/config.js';
@@ -8,6 +8,7 @@ import type { RecorderMetrics } from '../../observability/metrics.js';
 import type { SidecarWriter } from '../../recording/sidecar.js';
 import type { IncomingRequest, RespondOptions } from '../../sip/core/transaction-user.js';
 import type { MessageSource } from '../../sip/transport/types.js';
+import type { RecordingHandle } from '../../media/engine/recording-handle.js';
 import type { PortSource } from './media-negotiator.js';
 import type { RecordingSession } from './recording-session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -26,12 +27,21 @@ export interface Clock {
   now(): number;
 }
 
+/** The media engine as the SIPREC layer uses it: one recording per session, on one media worker. */
+export interface MediaSource {
+  openRecording(init: {
+    readonly recordingId: string;
+    readonly directory: string;
+    readonly startedAt: number;
+  }): Promise<RecordingHandle>;
+}
+
 export interface UserAgentContext {
   readonly config: RecorderConfig;
   readonly logger: Logger;
   readonly metrics: RecorderMetrics;
   readonly sidecars: SidecarWriter;
-  readonly ports: PortSource;
+  readonly media: MediaSource;
   readonly registry: SessionRegistry;
   readonly clock: Clock;
   readonly random: (n: number) => Buffer;
@@ -44,10 +54,11 @@ export interface UserAgentContext {
   admission(): { ok: true } | { ok: false; reason: string };
   /** Answers through the request's transaction and counts the response. */
   respond(incoming: IncomingRequest, status: number, opts?: RespondOptions): void;
-  /** Ends a session: releases ports, finalises the sidecar, optionally sends BYE to the SRC. Idempotent. */
+  /**
+   * Ends a session: finalises its recording (WAV, sockets) and then its sidecar, optionally sends BYE to the SRC.
+   * Idempotent.
+   */
   endSession(session: RecordingSession, reason: string, opts: { sendBye: boolean }): void;
-  /** Starts counting packets on the session's bound streams (idempotent per socket). */
-  watchMedia(session: RecordingSession): void;
 }
 
 /** Option tags of every Require header, lower-cased. */
@@ -58,11 +69,14 @@ export function requireTags(incoming: IncomingRequest): string[] {
     .filter((t) => t !== '');
 }
 
-/** The part of the context that offer negotiation needs. */
-export function negotiationContext(ctx: UserAgentContext): {
+/** The part of the context that offer negotiation needs; ports come from the session's recording. */
+export function negotiationContext(
+  ctx: UserAgentContext,
+  ports: PortSource,
+): {
   srtpPolicy: RecorderConfig['srtpPolicy'];
   ports: PortSource;
   random: (n: number) => Buffer;
 } {
-  return { srtpPolicy: ctx.config.srtpPolicy, ports: ctx.ports, random: ctx.random };
+  return { srtpPolicy: ctx.config.srtpPolicy, ports, random: ctx.random };
 }

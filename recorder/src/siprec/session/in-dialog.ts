@@ -13,6 +13,7 @@ import { negotiateSessionTimer } from '../../sip/session-timer.js';
 import { extractSiprecBody, SiprecBodyError, type SiprecBody } from '../body/index.js';
 import { buildAnswer, parseOffer, sameOfferVersion } from '../sdp/index.js';
 import { negotiateOffer } from './media-negotiator.js';
+import { mediaStreamsOf } from './media-streams.js';
 import type { RecordingSession } from './recording-session.js';
 import { SessionError } from './session-error.js';
 import { ACCEPT, ALLOW, MIN_SE, SUPPORTED, negotiationContext, type UserAgentContext } from './context.js';
@@ -116,23 +117,29 @@ async function handleOffer(
     if (!session.offer || !sameOfferVersion(session.offer, parsed.offer)) {
       pendingOffers.add(session);
       try {
-        const negotiation = await negotiateOffer(parsed.offer, session.streams, negotiationContext(ctx));
-        if (session.ended) {
-          for (const s of negotiation.streams) if (s.ports) ctx.ports.release(s.ports);
-          return;
-        }
+        const media = session.media;
+        if (!media) throw new SessionError('SESSION_NO_MEDIA', 500, 'the session has no recording');
+        const negotiation = await negotiateOffer(
+          parsed.offer,
+          session.streams,
+          negotiationContext(ctx, media),
+        );
+        if (session.ended) return; // finalising the recording closes every port of it
         const answerVersion = session.answerVersion + 1;
         const answerSdp = buildAnswer(parsed.offer, negotiation.answer, {
           address: ctx.mediaAddress,
           sessionId: session.localSessionId,
           version: answerVersion,
         });
-        for (const pair of negotiation.released) ctx.ports.release(pair);
+        for (const pair of negotiation.released) media.release(pair);
         session.streams = negotiation.streams;
         session.offer = parsed.offer;
         session.answerVersion = answerVersion;
         session.answerSdp = answerSdp;
-        ctx.watchMedia(session);
+        // Before the 200 OK: new ports must receive, held streams stop, resumed ones re-latch.
+        await media.configure(mediaStreamsOf(session.streams)).catch((err: unknown) => {
+          log.error({ err: (err as Error).message }, 'media worker refused the re-negotiated streams');
+        });
         log.info(
           {
             method: request.method,

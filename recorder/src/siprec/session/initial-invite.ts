@@ -2,7 +2,8 @@
  * A new recording session: the initial INVITE from an SRC (RFC 7866 §6.1, INTEROP §1–§7).
  * Lenient in what it accepts — any metadata dialect or none, any part order, plain-SDP recording INVITEs — and
  * strict in what it sends: a plain `application/sdp` answer with one m-line per offered m-line.
- * Ports are bound before the 200 OK leaves, since SRCs send media as soon as they read our answer.
+ * Ports are bound and the streams configured on a media worker before the 200 OK leaves, since SRCs send media as
+ * soon as they read our answer.
  */
 import { performance } from 'node:perf_hooks';
 import { Dialog } from '../../sip/dialog/dialog.js';
@@ -10,7 +11,9 @@ import { negotiateSessionTimer } from '../../sip/session-timer.js';
 import type { IncomingRequest } from '../../sip/core/transaction-user.js';
 import { classifyInvite, extractSiprecBody, SiprecBodyError, type SiprecBody } from '../body/index.js';
 import { buildAnswer, parseOffer } from '../sdp/index.js';
+import { MediaEngineError } from '../../media/engine/media-engine-error.js';
 import { negotiateOffer } from './media-negotiator.js';
+import { mediaStreamsOf } from './media-streams.js';
 import { RecordingSession } from './recording-session.js';
 import { SessionError } from './session-error.js';
 import {
@@ -51,7 +54,8 @@ export async function handleInitialInvite(ctx: UserAgentContext, incoming: Incom
   try {
     await answerInvite(ctx, incoming, reject);
   } catch (err) {
-    if (err instanceof SessionError) return reject(err.status, err.message);
+    if (err instanceof SessionError || err instanceof MediaEngineError)
+      return reject(err.status, err.message);
     ctx.logger.error({ err, callId: incoming.request.headers.get('Call-ID') }, 'INVITE handling failed');
     return reject(500, 'Server Internal Error');
   } finally {
@@ -137,16 +141,37 @@ async function answerInvite(
     }
   }
 
-  const negotiation = await negotiateOffer(parsed.offer, [], negotiationContext(ctx));
+  // The recording goes to the least-loaded media worker, which binds its ports before the 200 OK leaves.
+  const media = await ctx.media.openRecording({
+    recordingId: session.recordingId,
+    directory: ctx.config.recordingDir,
+    startedAt: now,
+  });
+  let negotiation: Awaited<ReturnType<typeof negotiateOffer>>;
+  try {
+    negotiation = await negotiateOffer(parsed.offer, [], negotiationContext(ctx, media));
+  } catch (err) {
+    await media.discard().catch(() => undefined);
+    throw err;
+  }
   if (incoming.isFinal) {
     // CANCELled while the ports were being bound: the core has answered 487 already (RFC 3261 §9.2).
-    for (const s of negotiation.streams) if (s.ports) ctx.ports.release(s.ports);
+    await media.discard().catch(() => undefined);
     session.end('cancelled', ctx.clock.now());
     await ctx.sidecars.finalize(session.toSidecar(ctx.config.recorderId));
     log.info('recording INVITE cancelled before the answer');
     return;
   }
   session.streams = negotiation.streams;
+  session.media = media;
+  try {
+    await media.configure(mediaStreamsOf(session.streams));
+  } catch (err) {
+    await media.discard().catch(() => undefined);
+    throw err instanceof MediaEngineError
+      ? new SessionError(err.code, err.status, `media: ${err.message}`)
+      : err;
+  }
   session.offer = parsed.offer;
   session.answerVersion = 1;
   session.answerSdp = buildAnswer(parsed.offer, negotiation.answer, {
@@ -169,7 +194,6 @@ async function answerInvite(
     body: Buffer.from(session.answerSdp),
     contentType: 'application/sdp',
   });
-  ctx.watchMedia(session);
   log.info(
     {
       siprec: session.siprec,

@@ -11,7 +11,7 @@
  */
 import { SessionError } from './session-error.js';
 import { emptyStream, type StreamState } from './stream-state.js';
-import type { PortPair } from '../../media/rtp-port-pool.js';
+import type { MediaPortPair as PortPair } from '../../media/engine/engine-protocol.js';
 import type { SrtpPolicy } from '../../config/config.js';
 import {
   chooseCodec,
@@ -22,7 +22,7 @@ import {
   type SdpOffer,
 } from '../sdp/index.js';
 
-/** Where ports come from (the RTP port pool in production). */
+/** Where ports come from: in production the recording's handle in the media engine, which binds them on its worker. */
 export interface PortSource {
   allocate(): Promise<PortPair>;
   release(pair: PortPair): void;

@@ -3,6 +3,7 @@
  * facts the sidecar reports. Behaviour that needs the network (answering, BYE) lives in the handlers; this class
  * only keeps state consistent and renders it.
  */
+import { basename } from 'node:path';
 import type { Dialog } from '../../sip/dialog/dialog.js';
 import type { MessageSource } from '../../sip/transport/types.js';
 import type { SidecarDocument, SidecarParticipant, SidecarStream } from '../../recording/sidecar.js';
@@ -15,6 +16,8 @@ import {
 } from '../metadata/index.js';
 import type { SdpOffer } from '../sdp/index.js';
 import type { StreamState } from './stream-state.js';
+import type { RecordingHandle } from '../../media/engine/recording-handle.js';
+import type { RecordingMediaResult, StreamMediaStats } from '../../media/engine/engine-protocol.js';
 
 /** Raw metadata documents kept per session; an SRC sending endless UPDATEs must not grow memory without bound. */
 const MAX_RAW_METADATA = 32;
@@ -59,6 +62,10 @@ export class RecordingSession {
   lastSignalAt: number;
   endedAt: number | undefined;
   endReason: string | undefined;
+  /** The recording on its media worker, from the initial answer on. */
+  media: RecordingHandle | undefined;
+  /** What the media worker reported when the recording was finalised. */
+  mediaResult: RecordingMediaResult | undefined;
 
   constructor(init: RecordingSessionInit) {
     this.recordingId = init.recordingId;
@@ -125,6 +132,11 @@ export class RecordingSession {
     return true;
   }
 
+  /** Keeps the final media statistics, DTMF and file figures for the sidecar. */
+  applyMediaResult(result: RecordingMediaResult): void {
+    this.mediaResult = result;
+  }
+
   summary(): SessionSummary {
     return {
       recordingId: this.recordingId,
@@ -153,23 +165,57 @@ export class RecordingSession {
       ...(p.role !== undefined ? { role: p.role } : {}),
       streamLabels: p.sends.map((id) => labelOfStreamId.get(id) ?? id),
     }));
-    const streams: SidecarStream[] = this.streams.map((s, i) => ({
-      label: s.label ?? null,
-      mediaIndex: s.mediaIndex,
-      kind: s.kind,
-      codec: s.accepted ? (s.codec?.name ?? null) : null,
-      clockRate: s.accepted ? (s.codec?.clockRate ?? null) : null,
-      srtp: s.accepted ? (s.srtp?.suite ?? null) : null,
-      channel: s.accepted ? (s.channel ?? null) : null,
-      direction: s.direction,
-      participants: mapping[i]?.participantIds ?? [],
-      ...(mapping[i]?.role !== undefined ? { role: mapping[i]?.role } : {}),
-      packetsReceived: s.packetsReceived,
-      packetsLost: 0,
-      bytesReceived: s.bytesReceived,
-      firstPacketAt: s.firstPacketAt !== undefined ? new Date(s.firstPacketAt).toISOString() : null,
-      lastPacketAt: s.lastPacketAt !== undefined ? new Date(s.lastPacketAt).toISOString() : null,
-      ...(s.rejectReason !== undefined ? { rejectReason: s.rejectReason } : {}),
+    const media = mediaByChannel(this.mediaResult);
+    const streams: SidecarStream[] = this.streams.map((s, i) => {
+      const m = s.accepted && s.channel !== undefined ? media.get(s.channel) : undefined;
+      return {
+        label: s.label ?? null,
+        mediaIndex: s.mediaIndex,
+        kind: s.kind,
+        codec: s.accepted ? (s.codec?.name ?? null) : null,
+        clockRate: s.accepted ? (s.codec?.clockRate ?? null) : null,
+        srtp: s.accepted ? (s.srtp?.suite ?? null) : null,
+        // A stream added after the WAV's layout was fixed has no channel in it (see RecordingWriter).
+        channel: s.accepted && (m === undefined || m.inWav) ? (s.channel ?? null) : null,
+        direction: s.direction,
+        participants: mapping[i]?.participantIds ?? [],
+        ...(mapping[i]?.role !== undefined ? { role: mapping[i]?.role } : {}),
+        packetsReceived: m?.packetsReceived ?? s.packetsReceived,
+        packetsLost: m?.packetsLost ?? 0,
+        bytesReceived: m?.bytesReceived ?? s.bytesReceived,
+        firstPacketAt: isoOrNull(m ? m.firstPacketAt : s.firstPacketAt),
+        lastPacketAt: isoOrNull(m ? m.lastPacketAt : s.lastPacketAt),
+        ...(m
+          ? {
+              packetsDuplicated: m.packetsDuplicated,
+              packetsLate: m.packetsLate,
+              jitterMs: m.jitterMs,
+              srtpAuthFailures: m.srtpAuthFailures,
+              srtpReplays: m.srtpReplays,
+              decodeErrors: m.decodeErrors,
+              malformedPackets: m.malformedPackets,
+              foreignPackets: m.foreignPackets,
+              unknownPayloadTypes: m.unknownPayloadTypes,
+              ssrcChanges: m.ssrcChanges,
+              latchedSource: m.latchedSource,
+              rtcpReceived: m.rtcpReceived,
+              rtcpSent: m.rtcpSent,
+              storage: m.storage,
+              ...(m.rawFile !== null ? { rawFile: basename(m.rawFile) } : {}),
+              ...(!m.inWav ? { notInWavReason: 'stream added after the recording started' } : {}),
+            }
+          : {}),
+        ...(s.rejectReason !== undefined ? { rejectReason: s.rejectReason } : {}),
+      };
+    });
+    const wav = this.mediaResult?.wav;
+    const dtmf = (this.mediaResult?.dtmf ?? []).map((d) => ({
+      digit: d.digit,
+      stream: d.label,
+      channel: d.channel,
+      at: new Date(d.atMs).toISOString(),
+      offsetMs: d.atMs - this.startedAt,
+      durationMs: d.durationMs,
     }));
     const startedAt = new Date(this.startedAt).toISOString();
     const endedAt = this.endedAt !== undefined ? new Date(this.endedAt).toISOString() : null;
@@ -185,7 +231,16 @@ export class RecordingSession {
       endedAt,
       endReason: this.endReason ?? null,
       segments: [{ recorderId, start: startedAt, end: endedAt }],
-      dtmf: [],
+      dtmf,
+      recording: wav
+        ? {
+            file: basename(wav.path),
+            channels: wav.channels,
+            sampleRate: wav.sampleRate,
+            frames: wav.frames,
+            durationMs: wav.durationMs,
+          }
+        : null,
       source: {
         address: this.source.remoteAddress,
         port: this.source.remotePort,
@@ -200,4 +255,44 @@ export class RecordingSession {
       },
     };
   }
+}
+
+/** The final statistics per channel; a stream released and re-added on one channel is summed. */
+function mediaByChannel(result: RecordingMediaResult | undefined): Map<number, StreamMediaStats> {
+  const out = new Map<number, StreamMediaStats>();
+  for (const m of result?.streams ?? []) {
+    const prev = out.get(m.channel);
+    if (!prev) {
+      out.set(m.channel, m);
+      continue;
+    }
+    const last = (m.lastPacketAt ?? 0) >= (prev.lastPacketAt ?? 0) ? m : prev;
+    out.set(m.channel, {
+      ...last,
+      packetsReceived: prev.packetsReceived + m.packetsReceived,
+      packetsLost: prev.packetsLost + m.packetsLost,
+      packetsDuplicated: prev.packetsDuplicated + m.packetsDuplicated,
+      packetsLate: prev.packetsLate + m.packetsLate,
+      bytesReceived: prev.bytesReceived + m.bytesReceived,
+      firstPacketAt: minTime(prev.firstPacketAt, m.firstPacketAt),
+      srtpAuthFailures: prev.srtpAuthFailures + m.srtpAuthFailures,
+      srtpReplays: prev.srtpReplays + m.srtpReplays,
+      decodeErrors: prev.decodeErrors + m.decodeErrors,
+      malformedPackets: prev.malformedPackets + m.malformedPackets,
+      foreignPackets: prev.foreignPackets + m.foreignPackets,
+      rtcpReceived: prev.rtcpReceived + m.rtcpReceived,
+      rtcpSent: prev.rtcpSent + m.rtcpSent,
+    });
+  }
+  return out;
+}
+
+function minTime(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
 }

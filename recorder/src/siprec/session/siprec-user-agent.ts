@@ -3,13 +3,13 @@
  * initial-INVITE and in-dialog handlers, answers OPTIONS keepalives, enforces ALLOWED_SOURCES, ends sessions on
  * BYE, CANCEL, missed session refreshes and silence, and exposes sessions to the HTTP API.
  */
-import type { Socket } from 'node:dgram';
 import type { SipCore } from '../../sip/core/sip-core.js';
 import type { IncomingRequest, RespondOptions, SipTransactionUser } from '../../sip/core/transaction-user.js';
 import type { SipRequest } from '../../sip/message/types.js';
 import { Dialog } from '../../sip/dialog/dialog.js';
 import { getTag } from '../../sip/message/name-addr.js';
 import type { MessageSource } from '../../sip/transport/types.js';
+import type { StreamLiveness } from '../../media/engine/engine-protocol.js';
 import type { HealthReport, RecorderControl, SessionSummary } from '../../http/http-server.js';
 import { ACCEPT, ALLOW, SUPPORTED, type UserAgentContext } from './context.js';
 import { handleInitialInvite } from './initial-invite.js';
@@ -21,7 +21,7 @@ import type { SessionRegistry } from './session-registry.js';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER', 'PRACK']);
 const SWEEP_INTERVAL_MS = 1000;
 
-export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'watchMedia' | 'admission'> & {
+export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'admission'> & {
   /** Whether the recorder is ready at all (store reachable, transports up). */
   readonly isReady: () => boolean;
   /** Sees every admitted request first (the composition root registers Via `alias` connections, RFC 5923). */
@@ -31,7 +31,8 @@ export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'w
 export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
   readonly #ctx: UserAgentContext;
   readonly #deps: UserAgentDeps;
-  readonly #watched = new WeakSet<Socket>();
+  /** Sessions whose recording and sidecar are being finalised. */
+  readonly #finalising = new Set<Promise<void>>();
   #core: SipCore | undefined;
   #draining = false;
   #sweep: NodeJS.Timeout | undefined;
@@ -42,7 +43,6 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
       ...deps,
       respond: (incoming, status, opts) => this.#respond(incoming, status, opts),
       endSession: (session, reason, opts) => this.#endSession(session, reason, opts),
-      watchMedia: (session) => this.#watchMedia(session),
       admission: () => this.#admission(),
     };
   }
@@ -56,6 +56,27 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     this.#core = core;
     this.#sweep = setInterval(() => this.#sweepSessions(), SWEEP_INTERVAL_MS);
     this.#sweep.unref();
+  }
+
+  /** Resolves once every ended session's recording and sidecar are final (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.#finalising.size > 0) await Promise.allSettled([...this.#finalising]);
+  }
+
+  /**
+   * Takes a media worker's liveness report: packets and last-packet times per stream, which drive MEDIA_TIMEOUT
+   * and the in-progress sidecar.
+   */
+  onMediaLiveness(entries: readonly StreamLiveness[]): void {
+    for (const e of entries) {
+      const session = this.registry.byRecording(e.recordingId);
+      const stream = session?.streams.find((s) => s.ports?.rtpPort === e.rtpPort);
+      if (!stream) continue;
+      stream.packetsReceived = e.packetsReceived;
+      stream.bytesReceived = e.bytesReceived;
+      stream.firstPacketAt = e.firstPacketAt ?? undefined;
+      stream.lastPacketAt = e.lastPacketAt ?? undefined;
+    }
   }
 
   /** Stops the sweep; with `endSessions`, finalises every session (sending BYE) — used on shutdown. */
@@ -215,17 +236,33 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     const now = this.#deps.clock.now();
     if (!session.end(reason, now)) return;
     this.registry.remove(session, now);
-    for (const stream of session.streams) {
-      if (stream.ports) this.#deps.ports.release(stream.ports);
-    }
     this.#deps.metrics.activeSessions.set(this.registry.size);
     this.#deps.metrics.sessionsEnded.inc({ reason });
     const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
-    log.info({ reason, durationMs: now - session.startedAt }, 'recording session ended');
     if (opts.sendBye && this.#core) this.#sendBye(session, reason);
-    this.#deps.sidecars.finalize(session.toSidecar(this.#deps.config.recorderId)).catch((err: unknown) => {
+    // The recording is finished first (rest of the audio, WAV renamed into place, statistics), then the sidecar
+    // that describes it: a consumer that sees `<id>.json` finds the final `<id>.wav` next to it.
+    const done = (async () => {
+      if (session.media) {
+        try {
+          const result = await session.media.finalize(now);
+          if (result) session.applyMediaResult(result);
+          if (result?.writeError)
+            log.error({ error: result.writeError }, 'recording incomplete: write failed');
+        } catch (err) {
+          log.error({ err }, 'cannot finalise the recording');
+        }
+      }
+      log.info(
+        { reason, durationMs: now - session.startedAt, wav: session.mediaResult?.wav?.path ?? null },
+        'recording session ended',
+      );
+      await this.#deps.sidecars.finalize(session.toSidecar(this.#deps.config.recorderId));
+    })().catch((err: unknown) => {
       log.error({ err }, 'cannot write final sidecar');
     });
+    this.#finalising.add(done);
+    void done.finally(() => this.#finalising.delete(done));
   }
 
   #sendBye(session: RecordingSession, reason: string): void {
@@ -242,33 +279,21 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     });
   }
 
-  /** Packet counting until the media receivers take the sockets over: enough for liveness and the sidecar. */
-  #watchMedia(session: RecordingSession): void {
-    for (const stream of session.streams) {
-      const pair = stream.ports;
-      if (!pair || this.#watched.has(pair.rtp)) continue;
-      this.#watched.add(pair.rtp);
-      pair.rtp.on('message', (msg: Buffer) => {
-        const current = session.streams.find((s) => s.ports === pair);
-        if (!current) return;
-        const now = this.#deps.clock.now();
-        current.packetsReceived++;
-        current.bytesReceived += msg.length;
-        current.firstPacketAt ??= now;
-        current.lastPacketAt = now;
-      });
-    }
-  }
-
   #setPaused(recordingId: string, paused: boolean): boolean {
     const session = this.registry.byRecording(recordingId);
     if (!session) return false;
     if (session.paused !== paused) {
       session.paused = paused;
-      this.#deps.logger.info(
-        { callId: session.callId, recordingId, paused },
-        paused ? 'recording paused' : 'recording resumed',
-      );
+      const log = this.#deps.logger.child({ callId: session.callId, recordingId });
+      const now = this.#deps.clock.now();
+      const media = session.media;
+      // The paused span becomes silence on the recording's timeline, so the file keeps the call's length.
+      if (media) {
+        (paused ? media.pause(now) : media.resume(now)).catch((err: unknown) => {
+          log.error({ err }, 'media worker could not change the pause state');
+        });
+      }
+      log.info({ paused }, paused ? 'recording paused' : 'recording resumed');
     }
     return true;
   }

@@ -3,7 +3,7 @@
  * for the whole life of the session: a re-INVITE updates entries (matched by label, else by position) rather than
  * replacing them, so a stream keeps its ports and its channel across hold, resume, transfer and codec changes.
  */
-import type { PortPair } from '../../media/rtp-port-pool.js';
+import type { MediaPortPair } from '../../media/engine/engine-protocol.js';
 import type { LocalCrypto } from '../sdp/index.js';
 import type { ChosenCodec } from '../sdp/index.js';
 
@@ -27,8 +27,8 @@ export interface StreamState {
   codec: ChosenCodec | undefined;
   srtp: StreamSrtp | undefined;
   rtcpMux: boolean;
-  /** Bound sockets while the stream is accepted. */
-  ports: PortPair | undefined;
+  /** The RTP/RTCP ports bound on the recording's media worker while the stream is accepted. */
+  ports: MediaPortPair | undefined;
   /** Channel in the recording (offer order among recorded audio streams), fixed once given. */
   channel: number | undefined;
   /** Where the SRC said it sends from (the real source is latched from the first packet). */
@@ -36,6 +36,7 @@ export interface StreamState {
   remotePort: number;
   /** Why the stream was not accepted, for the sidecar and logs. */
   rejectReason: string | undefined;
+  /** Liveness as the media worker last reported it (about once a second). */
   packetsReceived: number;
   bytesReceived: number;
   firstPacketAt: number | undefined;
