@@ -65,13 +65,13 @@ export class Informer<T extends KubeObject> {
 
   constructor(options: InformerOptions) {
     this.#o = {
-      random: Math.random,
-      resyncMs: 10 * 60_000,
-      watchTimeoutSeconds: 300,
-      silenceMarginMs: 30_000,
-      backoffBaseMs: 200,
-      backoffMaxMs: 30_000,
       ...options,
+      random: options.random ?? Math.random,
+      resyncMs: options.resyncMs ?? 10 * 60_000,
+      watchTimeoutSeconds: options.watchTimeoutSeconds ?? 300,
+      silenceMarginMs: options.silenceMarginMs ?? 30_000,
+      backoffBaseMs: options.backoffBaseMs ?? 200,
+      backoffMaxMs: options.backoffMaxMs ?? 30_000,
     };
   }
 

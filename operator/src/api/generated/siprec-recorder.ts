@@ -43,7 +43,7 @@ export interface SiprecRecorderSpec {
   sip: SiprecRecorderSpecSip;
   /**
    * RTP and SRTP media reception.
-   * @default {}
+   * @default {"rtpPortMin":20000,"rtpPortMax":30000}
    */
   media: SiprecRecorderSpecMedia;
   /**
@@ -128,7 +128,7 @@ export interface SiprecRecorderSpecSip {
 
 /**
  * RTP and SRTP media reception.
- * @default {}
+ * @default {"rtpPortMin":20000,"rtpPortMax":30000}
  */
 export interface SiprecRecorderSpecMedia {
   /**

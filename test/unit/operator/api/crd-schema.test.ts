@@ -49,7 +49,8 @@ describe('operator API: CRD schema facts', () => {
 
     it(`${file}: every field has a description, so kubectl explain teaches the API`, () => {
       const missing = walk(version.schema.openAPIV3Schema, crd.spec.names.kind)
-        .filter(([, s]) => !s.description?.trim())
+        // metadata is the standard ObjectMeta, which the API server forbids describing in a CRD.
+        .filter(([p, s]) => !s.description?.trim() && p !== `${crd.spec.names.kind}.metadata`)
         .map(([p]) => p);
       expect(missing).to.deep.equal([]);
     });
