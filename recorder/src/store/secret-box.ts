@@ -14,7 +14,7 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const SEALED = 'enc1:';
 const PLAIN = 'b64:';
-/** The longest SRTP master key‖salt is 46 bytes (AES-256); anything far larger is not ours. */
+/** Default bound: the longest SRTP master key‖salt is 46 bytes (AES-256); anything far larger is not a key. */
 const MAX_SEALED_CHARS = 512;
 
 /** Seals and opens secret values with an optional key. */
@@ -46,8 +46,8 @@ export class SecretBox {
    * @throws StoreError `STORE_KEY_MISSING` (sealed but no key), `STORE_DECRYPT_FAILED` (wrong key, or the value
    *   was moved from another context), `STORE_BAD_DOCUMENT` (not a value we wrote)
    */
-  open(stored: string, context: string): Buffer {
-    if (stored.length > MAX_SEALED_CHARS)
+  open(stored: string, context: string, maxChars: number = MAX_SEALED_CHARS): Buffer {
+    if (stored.length > maxChars)
       throw new StoreError('STORE_BAD_DOCUMENT', `secret value of ${context} is too long`);
     if (stored.startsWith(PLAIN)) return Buffer.from(stored.slice(PLAIN.length), 'base64');
     if (!stored.startsWith(SEALED))

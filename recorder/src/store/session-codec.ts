@@ -70,9 +70,13 @@ export function plainParts(s: StoredSession): Parts {
   return parts;
 }
 
-/** The stored value of one part: `streams` with its keys sealed when a key is configured, the others as they are. */
+/**
+ * The stored value of one part. With a key configured, `streams` has its keys sealed and `sdp` is sealed whole:
+ * the offer and answer carry the same keys in their `a=crypto` lines (RFC 4568 §9.1 `inline:`).
+ */
 export function wirePart(name: PartName, recordingId: string, plain: Parts, box: SecretBox): string {
-  if (name !== 'streams' || !box.encrypting) return plain[name];
+  if (!box.encrypting || (name !== 'streams' && name !== 'sdp')) return plain[name];
+  if (name === 'sdp') return box.seal(Buffer.from(plain.sdp, 'utf8'), sdpContext(recordingId));
   const streams = JSON.parse(plain.streams) as StoredStream[];
   return JSON.stringify(
     streams.map((st) =>
@@ -96,6 +100,10 @@ export function wirePart(name: PartName, recordingId: string, plain: Parts, box:
   );
 }
 
+function sdpContext(recordingId: string): string {
+  return `recording ${recordingId} SDP`;
+}
+
 function keyContext(recordingId: string, mediaIndex: number, which: 'remote' | 'local'): string {
   return `recording ${recordingId} m-line ${mediaIndex} ${which} key`;
 }
@@ -110,7 +118,9 @@ export function decodeSession(
   box: SecretBox,
 ): StoredSession {
   const json = (name: PartName): unknown => {
-    const text = parts[name];
+    let text = parts[name];
+    if (name === 'sdp' && text !== undefined && !text.startsWith('{'))
+      text = box.open(text, sdpContext(recordingId), 2 * STORE_LIMITS.maxPartBytes).toString('utf8');
     if (text === undefined)
       throw new StoreError('STORE_BAD_DOCUMENT', `recording ${recordingId}: part ${name} is missing`);
     if (text.length > STORE_LIMITS.maxPartBytes)
