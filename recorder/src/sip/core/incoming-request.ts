@@ -11,6 +11,8 @@ export interface IncomingRequestContext {
   readonly server?: string;
   /** A 2xx to INVITE was sent: start its retransmission until ACK (§13.3.1.4). */
   on2xxSent(incoming: ServerIncomingRequest, response: SipResponse): void;
+  /** A final response was sent: the core may drop what it kept for CANCEL matching. */
+  onFinal(incoming: ServerIncomingRequest): void;
   /** Logs a response the transaction refused (after the final one). */
   onLateResponse(incoming: ServerIncomingRequest, status: number): void;
 }
@@ -64,7 +66,8 @@ export class ServerIncomingRequest implements IncomingRequest {
       this.#ctx.onLateResponse(this, status);
       return;
     }
-    if (this.request.method === 'INVITE' && status >= 200 && status < 300)
-      this.#ctx.on2xxSent(this, response);
+    if (status < 200) return;
+    if (this.request.method === 'INVITE' && status < 300) this.#ctx.on2xxSent(this, response);
+    this.#ctx.onFinal(this);
   }
 }

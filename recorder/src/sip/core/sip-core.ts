@@ -52,14 +52,22 @@ export interface SipCoreOptions {
 type ServerTx = ServerInviteTransaction | ServerNonInviteTransaction;
 type ClientTx = ClientInviteTransaction | ClientNonInviteTransaction;
 
+/**
+ * A live server transaction. The request (via `incoming`) is kept only until the final response — a CANCEL
+ * needs it before that; afterwards the entry lives on for Timer L/J with just the tag, so an answered
+ * INVITE (several KiB with its multipart body) is not held for 32 s per call.
+ */
 interface ServerEntry {
   readonly tx: ServerTx;
-  readonly incoming: ServerIncomingRequest;
+  readonly localTag: string;
+  incoming: ServerIncomingRequest | undefined;
 }
 
+/** A 2xx waiting for its ACK (forgotten as soon as the ACK arrives, or after 64·T1). */
 interface AckWait {
   readonly retransmitter: Invite2xxRetransmitter;
-  readonly incoming: ServerIncomingRequest;
+  incoming: ServerIncomingRequest | undefined;
+  response: SipResponse | undefined;
 }
 
 /**
@@ -245,12 +253,12 @@ export class SipCore {
       this.#onCancel(request, source, key);
       return;
     }
-    const entry = this.#createServerTransaction(request, source, key);
+    const incoming = this.#createServerTransaction(request, source, key);
     this.#safe(
-      () => this.#user.onRequest(entry.incoming),
+      () => this.#user.onRequest(incoming),
       () => {
         // A TU failure must not leave the peer retransmitting into silence.
-        if (!entry.incoming.isFinal) entry.incoming.respond(500);
+        if (!incoming.isFinal) incoming.respond(500);
       },
     );
   }
@@ -261,16 +269,19 @@ export class SipCore {
    * was sent yet, the INVITE is answered 487; otherwise 481.
    */
   #onCancel(cancel: SipRequest, source: MessageSource, key: string): void {
-    const invite = this.#server.get(serverTransactionKey(cancel, 'INVITE'));
-    const entry = this.#createServerTransaction(cancel, source, key, invite?.incoming.localTag);
-    if (!invite || invite.incoming.request.method !== 'INVITE') {
-      entry.incoming.respond(481);
+    const found = this.#server.get(serverTransactionKey(cancel, 'INVITE'));
+    const invite = found?.tx instanceof ServerInviteTransaction ? found : undefined;
+    const incoming = this.#createServerTransaction(cancel, source, key, invite?.localTag);
+    if (!invite) {
+      incoming.respond(481);
       return;
     }
-    entry.incoming.respond(200);
-    if (invite.incoming.isFinal) return;
-    invite.incoming.respond(487);
-    this.#safe(() => this.#user.onCancel(invite.incoming));
+    incoming.respond(200);
+    const pending = invite.incoming;
+    // Already answered: "the CANCEL request has no effect on the processing of the original request".
+    if (!pending || pending.isFinal) return;
+    pending.respond(487);
+    this.#safe(() => this.#user.onCancel(pending));
   }
 
   /** An ACK for a 2xx (§13.3.1.4): stops the retransmission; the first one goes to the TU. */
@@ -280,7 +291,14 @@ export class SipCore {
       this.#log.debug({ callId: ack.headers.get('Call-ID') }, 'ACK matches nothing; dropped');
       return;
     }
-    if (wait.retransmitter.ack()) this.#safe(() => this.#user.onAck(ack, source));
+    if (!wait.retransmitter.ack()) return;
+    // Nothing is left to do for this 2xx: a retransmitted ACK will match nothing and be dropped, which is
+    // what absorbing it means — so the entry goes now rather than after 64·T1.
+    wait.retransmitter.dispose();
+    wait.incoming = undefined;
+    wait.response = undefined;
+    this.#ackWaits.delete(ackKey(ack));
+    this.#safe(() => this.#user.onAck(ack, source));
   }
 
   #createServerTransaction(
@@ -288,18 +306,18 @@ export class SipCore {
     source: MessageSource,
     key: string,
     toTag?: string,
-  ): ServerEntry {
+  ): ServerIncomingRequest {
     const target = responseTarget(request, source);
     const sender = this.#sender(target);
     const localTag = toTag ?? getTag(request.headers.get('To')) ?? newTag(this.#random);
+    // Closures below capture only this string, never `request`: the transaction outlives the request.
+    const callId = request.headers.get('Call-ID');
     const txUser = {
       onTerminated: () => {
         if (this.#server.get(key)?.tx === tx) this.#server.delete(key);
       },
-      onTransportError: (err: Error) =>
-        this.#log.warn({ err, callId: request.headers.get('Call-ID') }, 'could not send a response'),
-      onTimeout: () =>
-        this.#log.debug({ callId: request.headers.get('Call-ID') }, 'no ACK for a final non-2xx'),
+      onTransportError: (err: Error) => this.#log.warn({ err, callId }, 'could not send a response'),
+      onTimeout: () => this.#log.debug({ callId }, 'no ACK for a final non-2xx'),
       // RFC 6026 §8.7: an ACK matching the INVITE transaction while it is Accepted (RFC 2543 peers).
       onAck: (ack: SipRequest) => this.#onAck(ack, source),
     };
@@ -307,18 +325,22 @@ export class SipCore {
       request.method === 'INVITE'
         ? new ServerInviteTransaction(request, sender, txUser, this.#clock, this.#timers)
         : new ServerNonInviteTransaction(request, sender, txUser, this.#clock, this.#timers);
+    const entry: ServerEntry = { tx, localTag, incoming: undefined };
     const incoming = new ServerIncomingRequest(request, source, localTag, tx, {
       ...(this.#userAgent !== undefined ? { server: this.#userAgent } : {}),
       on2xxSent: (inc, response) => this.#start2xxRetransmission(inc, response, sender),
+      onFinal: () => {
+        entry.incoming = undefined;
+      },
       onLateResponse: (inc, status) =>
         this.#log.debug(
           { callId: inc.request.headers.get('Call-ID'), status },
           'response after the final one ignored',
         ),
     });
-    const entry: ServerEntry = { tx, incoming };
+    entry.incoming = incoming;
     if (tx.state !== 'terminated') this.#server.set(key, entry);
-    return entry;
+    return incoming;
   }
 
   #start2xxRetransmission(
@@ -326,21 +348,29 @@ export class SipCore {
     response: SipResponse,
     sender: TransactionSender,
   ): void {
-    const key = `${incoming.request.headers.get('Call-ID') ?? ''}|${seqOf(incoming.request)}|${getTag(response.headers.get('To')) ?? ''}`;
+    const callId = incoming.request.headers.get('Call-ID') ?? '';
+    const key = `${callId}|${seqOf(incoming.request)}|${getTag(response.headers.get('To')) ?? ''}`;
     this.#ackWaits.get(key)?.retransmitter.dispose();
     const retransmitter = new Invite2xxRetransmitter(this.#clock, this.#timers, {
       retransmit: () => {
-        sender.send(response).catch((err: unknown) => this.#log.debug({ err }, '2xx retransmission failed'));
+        if (!wait.response) return;
+        sender
+          .send(wait.response)
+          .catch((err: unknown) => this.#log.debug({ err }, '2xx retransmission failed'));
       },
       onAckTimeout: () => {
-        this.#log.info({ callId: incoming.request.headers.get('Call-ID') }, '2xx to INVITE never ACKed');
-        this.#safe(() => this.#user.onAckTimeout?.(incoming));
+        const inc = wait.incoming;
+        wait.incoming = undefined;
+        wait.response = undefined;
+        this.#log.info({ callId }, '2xx to INVITE never ACKed');
+        if (inc) this.#safe(() => this.#user.onAckTimeout?.(inc));
       },
       onDone: () => {
-        if (this.#ackWaits.get(key)?.retransmitter === retransmitter) this.#ackWaits.delete(key);
+        if (this.#ackWaits.get(key) === wait) this.#ackWaits.delete(key);
       },
     });
-    this.#ackWaits.set(key, { retransmitter, incoming });
+    const wait: AckWait = { retransmitter, incoming, response };
+    this.#ackWaits.set(key, wait);
     retransmitter.start();
   }
 

@@ -111,10 +111,18 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
   'unsupported',
 ]);
 
+/** Memo of recent name → key lookups (header names repeat endlessly); bounded so junk names cannot grow it. */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 512;
+
 /** The lower-case lookup key for a header name, with compact forms expanded. */
 export function headerKey(name: string): string {
+  const cached = KEY_CACHE.get(name);
+  if (cached !== undefined) return cached;
   const lower = name.trim().toLowerCase();
-  return COMPACT_FORMS[lower] ?? lower;
+  const key = COMPACT_FORMS[lower] ?? lower;
+  if (KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(name, key);
+  return key;
 }
 
 /**

@@ -21,7 +21,6 @@ export type ServerInviteState = 'proceeding' | 'completed' | 'confirmed' | 'acce
  * ```
  */
 export class ServerInviteTransaction {
-  readonly request: SipRequest;
   #state: ServerInviteState = 'proceeding';
   #lastResponse: SipResponse | undefined;
   readonly #sender: TransactionSender;
@@ -39,7 +38,6 @@ export class ServerInviteTransaction {
     clock: Clock,
     timers: SipTimerValues = DEFAULT_TIMER_VALUES,
   ) {
-    this.request = request;
     this.#sender = sender;
     this.#user = user;
     this.#timers = timers;
@@ -47,6 +45,8 @@ export class ServerInviteTransaction {
     this.#timerH = new TimerSlot(clock);
     this.#timerI = new TimerSlot(clock);
     this.#timerL = new TimerSlot(clock);
+    // The request itself is not kept: after the final response only its key matters, and an INVITE with a
+    // multipart body is several KiB that would otherwise live on for Timer L (32 s) per call.
     // §17.2.1: a 100 Trying is due within 200 ms unless the TU answers sooner; we send it at once because
     // SRCs run short INVITE timers (INTEROP.md §10) and the SIPREC TU may take a while to allocate media.
     this.#lastResponse = createResponse(request, 100);
@@ -57,7 +57,7 @@ export class ServerInviteTransaction {
     return this.#state;
   }
 
-  /** The last response sent (100 Trying until the TU answers). */
+  /** The last response sent (100 Trying until the TU answers); released once Accepted. */
   get lastResponse(): SipResponse | undefined {
     return this.#lastResponse;
   }
@@ -109,6 +109,7 @@ export class ServerInviteTransaction {
       // RFC 6026 §7.1: 2xx → Accepted; Timer L (64·T1) keeps absorbing INVITE retransmissions and lets
       // ACKs through until the 2xx has surely been acknowledged or abandoned.
       this.#state = 'accepted';
+      this.#lastResponse = undefined; // Accepted never resends it itself (RFC 6026 §7.1).
       this.#timerL.start(64 * this.#timers.t1, () => this.#terminate());
       return true;
     }

@@ -16,7 +16,6 @@ export type ServerNonInviteState = 'trying' | 'proceeding' | 'completed' | 'term
  * ```
  */
 export class ServerNonInviteTransaction {
-  readonly request: SipRequest;
   #state: ServerNonInviteState = 'trying';
   #lastResponse: SipResponse | undefined;
   readonly #sender: TransactionSender;
@@ -24,14 +23,14 @@ export class ServerNonInviteTransaction {
   readonly #timers: SipTimerValues;
   readonly #timerJ: TimerSlot;
 
+  /** `_request` created the transaction; it is not retained (only its key, held by the core, matters). */
   constructor(
-    request: SipRequest,
+    _request: SipRequest,
     sender: TransactionSender,
     user: ServerTransactionUser,
     clock: Clock,
     timers: SipTimerValues = DEFAULT_TIMER_VALUES,
   ) {
-    this.request = request;
     this.#sender = sender;
     this.#user = user;
     this.#timers = timers;

@@ -150,6 +150,8 @@ describe('SipCore', () => {
     expect(sentAt.slice(1)).to.deep.equal([20, 520, 1520, 3520, 7520]);
     core.receive(inDialog('ACK', localTag ?? '', { branch: 'z9hG4bKack1', cseq: 1 }), UDP_SOURCE);
     expect(user.acks).to.have.length(1);
+    // Nothing is kept for an ACKed 2xx; only the INVITE transaction lingers for Timer L.
+    expect(core.stats).to.deep.equal({ serverTransactions: 1, clientTransactions: 0, pendingAcks: 0 });
     // A retransmitted ACK is absorbed, and nothing more is sent.
     core.receive(inDialog('ACK', localTag ?? '', { branch: 'z9hG4bKack1', cseq: 1 }), UDP_SOURCE);
     clock.tick(60000);
@@ -241,6 +243,32 @@ describe('SipCore', () => {
     core.receive(cancel, UDP_SOURCE);
     expect(responses(transport).at(-1)?.status).to.equal(200);
     expect(user.cancels).to.have.length(1);
+  });
+
+  it('a CANCEL after the final response gets 200 and changes nothing (§9.2)', () => {
+    const { transport, user, core } = setup();
+    user.answer = (incoming) => incoming.respond(200);
+    core.receive(inviteBytes({ branch: 'z9hG4bKlate' }), UDP_SOURCE);
+    core.receive(
+      sipText([
+        'CANCEL sip:srs@198.51.100.1:5060 SIP/2.0',
+        'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKlate;rport',
+        'From: "SRC" <sip:src@192.0.2.10>;tag=src1',
+        'To: <sip:srs@198.51.100.1>',
+        'Call-ID: core-1@192.0.2.10',
+        'CSeq: 1 CANCEL',
+        'Content-Length: 0',
+      ]),
+      UDP_SOURCE,
+    );
+    const rs = responses(transport);
+    expect(rs.map((r) => `${r.status} ${r.headers.get('CSeq')}`)).to.deep.equal([
+      '100 1 INVITE',
+      '200 1 INVITE',
+      '200 1 CANCEL',
+    ]);
+    expect(getTag(rs[2]?.headers.get('To'))).to.equal(getTag(rs[1]?.headers.get('To')));
+    expect(user.cancels).to.have.length(0);
   });
 
   it('a CANCEL for nothing gets 481; a stray ACK is dropped', () => {
