@@ -89,6 +89,8 @@ export class SipCore {
   readonly #maxHeaderBytes: number | undefined;
   readonly #user: SipTransactionUser;
   readonly #server = new Map<string, ServerEntry>();
+  /** §8.2.2.2 merged-request detection: From tag + Call-ID + CSeq of out-of-dialog requests → their key. */
+  readonly #merge = new Map<string, string>();
   readonly #client = new Map<string, ClientTx>();
   readonly #ackWaits = new Map<string, AckWait>();
   #closed = false;
@@ -180,6 +182,7 @@ export class SipCore {
     this.#server.clear();
     this.#client.clear();
     this.#ackWaits.clear();
+    this.#merge.clear();
   }
 
   #receive(data: Buffer, source: MessageSource): void {
@@ -253,7 +256,16 @@ export class SipCore {
       this.#onCancel(request, source, key);
       return;
     }
+    // §8.2.2.2: a request without To tag that matches an ongoing transaction by From tag, Call-ID and CSeq
+    // but not by branch arrived twice by different paths (a forking proxy): answer 482 Loop Detected.
+    const merge = mergeKey(request);
+    const mergedWith = merge === undefined ? undefined : this.#merge.get(merge);
+    if (mergedWith !== undefined && mergedWith !== key && this.#server.has(mergedWith)) {
+      this.#createServerTransaction(request, source, key).respond(482);
+      return;
+    }
     const incoming = this.#createServerTransaction(request, source, key);
+    if (merge !== undefined) this.#merge.set(merge, key);
     this.#safe(
       () => this.#user.onRequest(incoming),
       () => {
@@ -312,9 +324,12 @@ export class SipCore {
     const localTag = toTag ?? getTag(request.headers.get('To')) ?? newTag(this.#random);
     // Closures below capture only this string, never `request`: the transaction outlives the request.
     const callId = request.headers.get('Call-ID');
+    const merge = mergeKey(request);
     const txUser = {
       onTerminated: () => {
-        if (this.#server.get(key)?.tx === tx) this.#server.delete(key);
+        if (this.#server.get(key)?.tx !== tx) return;
+        this.#server.delete(key);
+        if (merge !== undefined && this.#merge.get(merge) === key) this.#merge.delete(merge);
       },
       onTransportError: (err: Error) => this.#log.warn({ err, callId }, 'could not send a response'),
       onTimeout: () => this.#log.debug({ callId }, 'no ACK for a final non-2xx'),
@@ -448,6 +463,13 @@ function seqOf(request: SipRequest): number {
   } catch {
     return -1;
   }
+}
+
+/** The §8.2.2.2 identity of an out-of-dialog request, or undefined for in-dialog ones (they have a To tag). */
+function mergeKey(request: SipRequest): string | undefined {
+  const h = request.headers;
+  if (getTag(h.get('To')) !== undefined) return undefined;
+  return `${getTag(h.get('From')) ?? ''}|${h.get('Call-ID') ?? ''}|${h.get('CSeq') ?? ''}`;
 }
 
 /** An ACK for a 2xx matches the INVITE by Call-ID, CSeq number and our To tag (§13.3.1.4, §17.1.1.3). */

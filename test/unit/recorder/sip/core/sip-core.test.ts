@@ -271,6 +271,23 @@ describe('SipCore', () => {
     expect(user.cancels).to.have.length(0);
   });
 
+  it('the same INVITE arriving again with another branch is a merged request: 482 (§8.2.2.2)', () => {
+    const { transport, user, core } = setup();
+    user.answer = (incoming) => incoming.respond(180);
+    core.receive(inviteBytes({ branch: 'z9hG4bKpath1' }), UDP_SOURCE);
+    core.receive(inviteBytes({ branch: 'z9hG4bKpath2' }), UDP_SOURCE);
+    expect(user.requests).to.have.length(1);
+    expect(transport.firstLines()).to.deep.equal([
+      'SIP/2.0 100 Trying',
+      'SIP/2.0 180 Ringing',
+      'SIP/2.0 100 Trying',
+      'SIP/2.0 482 Loop Detected',
+    ]);
+    // A new CSeq is a new request, not a merge.
+    core.receive(inviteBytes({ branch: 'z9hG4bKpath3', cseq: 2 }), UDP_SOURCE);
+    expect(user.requests).to.have.length(2);
+  });
+
   it('a CANCEL for nothing gets 481; a stray ACK is dropped', () => {
     const { transport, user, core } = setup();
     core.receive(

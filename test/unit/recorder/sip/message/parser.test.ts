@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseNameAddr, getTag } from '../../../../../recorder/src/sip/message/name-addr.js';
-import { SipParseError } from '../../../../../recorder/src/sip/message/parse-error.js';
+import { SIP_PARSE_ERRORS, SipParseError } from '../../../../../recorder/src/sip/message/parse-error.js';
 import { parseSipMessage } from '../../../../../recorder/src/sip/message/parser.js';
 import { serializeSipMessage } from '../../../../../recorder/src/sip/message/serializer.js';
 import type { SipRequest } from '../../../../../recorder/src/sip/message/types.js';
@@ -254,6 +254,15 @@ describe('parseSipMessage', () => {
       );
       expect(parseRequest(data, true).body.length).to.equal(0);
       expect(parseRequest(data, false).body.toString()).to.equal('payload');
+    });
+
+    it('every parse error code is documented with a status and a reason phrase', () => {
+      for (const [code, entry] of Object.entries(SIP_PARSE_ERRORS)) {
+        expect(code).to.match(/^SIP_PARSE_[A-Z_]+$/);
+        expect(entry.status, code).to.be.oneOf([400, 413, 505]);
+        expect(entry.reason, code).to.match(/^[A-Z][A-Za-z -]+$/);
+        expect(entry.description.length, code).to.be.greaterThan(10);
+      }
     });
 
     it('only CRLFs is an empty message, a datagram ending inside a header is incomplete', () => {
