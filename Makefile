@@ -41,5 +41,12 @@ test-integration: build deps
 ## test: install everything, then lint and run every test tier
 test: deps build lint test-unit test-integration
 
+## bench: every benchmark, each printing one JSON document (DESIGN.md §8); `make bench-<name>` runs one
+BENCHES := srtp-unprotect call-setup media-load store-ops operator-500
+bench: $(addprefix bench-,$(BENCHES))
+
+bench-%: build
+	node dist/bench/$*.js
+
 clean:
 	rm -rf dist
