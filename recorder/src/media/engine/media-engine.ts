@@ -242,8 +242,9 @@ export class MediaEngine {
 }
 
 /**
- * Splits RTP_PORT_MIN–MAX into contiguous slices of even-aligned pairs, one per worker (fewer workers when
- * there are fewer pairs than workers).
+ * Splits RTP_PORT_MIN–MAX into contiguous slices of even-aligned pairs, one per worker. Every slice holds at least
+ * two pairs (fewer workers otherwise): a recording's streams live on one worker, and a SIPREC recording has two
+ * (RFC 7866 §8.1.1), so a one-pair slice could never take a call.
  */
 export function portSlices(options: {
   readonly workers: number;
@@ -255,7 +256,7 @@ export function portSlices(options: {
 }): WorkerInit[] {
   const first = options.portMin % 2 === 0 ? options.portMin : options.portMin + 1;
   const pairs = Math.max(0, Math.floor((options.portMax - first + 1) / 2));
-  const workers = Math.max(1, Math.min(Math.floor(options.workers), pairs));
+  const workers = Math.max(1, Math.min(Math.floor(options.workers), Math.floor(pairs / 2)));
   const slices: WorkerInit[] = [];
   let start = 0;
   for (let i = 0; i < workers && pairs > 0; i++) {

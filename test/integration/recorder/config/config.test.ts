@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runRecorderCli, type CliOutcome } from '../../../support/recorder-cli.js';
-import { REPO_ROOT, allocateRtpRange } from '../../../support/recorder-process.js';
+import { REPO_ROOT, allocateRtpRange, startRecorder } from '../../../support/recorder-process.js';
+import { SipPeer, sdpOffer } from '../../../support/sip-peer.js';
 
 /** Every variable named in the first column of README's configuration table. */
 async function readmeVariables(): Promise<string[]> {
@@ -162,5 +163,29 @@ describe('recorder configuration (binary, environment and flags)', function () {
     expect((await fetch(`http://127.0.0.1:${http}/readyz`)).status).to.equal(200);
     expect(await optionsStatus(Number(started.info.sip))).to.equal('SIP/2.0 200 OK');
     expect((await stat(join(cwd, 'recordings'))).isDirectory()).to.equal(true);
+  });
+
+  it('records a two-stream call with the smallest RTP range it accepts (two pairs), whatever MEDIA_WORKERS', async () => {
+    const rtp = allocateRtpRange(4);
+    const recorder = await startRecorder({
+      RTP_PORT_MIN: String(rtp.min),
+      RTP_PORT_MAX: String(rtp.max),
+      MEDIA_WORKERS: '2',
+    });
+    const peer = await SipPeer.open(recorder.sipPort);
+    try {
+      const call = peer.newCall();
+      const ok = await call.request('INVITE', {
+        headers: [['Require', 'siprec']],
+        body: sdpOffer({ port: 45_000 }),
+      });
+      expect(ok.status, ok.startLine).to.equal(200);
+      expect(ok.body.match(/^m=audio [1-9]\d* /gm)).to.have.length(2);
+      call.ack();
+      expect((await call.request('BYE')).status).to.equal(200);
+    } finally {
+      peer.close();
+      await recorder.stop();
+    }
   });
 });
