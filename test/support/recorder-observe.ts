@@ -28,6 +28,37 @@ export interface SidecarView {
     readonly packetsReceived: number;
   }[];
   readonly source: { readonly transport: string };
+  /** The audio file, once the recording is finalised. */
+  readonly recording?: { readonly file: string; readonly channels: number; readonly durationMs: number };
+}
+
+/** The first channel of a 16-bit PCM WAV as numbers, with its sample rate (RIFF chunks walked, bounds-checked). */
+export function wavChannel0(wav: Buffer): { sampleRate: number; samples: Int16Array } {
+  if (wav.length < 12 || wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE')
+    throw new Error('not a RIFF/WAVE file');
+  let channels = 0;
+  let sampleRate = 0;
+  let bits = 0;
+  for (let at = 12; at + 8 <= wav.length;) {
+    const id = wav.toString('latin1', at, at + 4);
+    const size = wav.readUInt32LE(at + 4);
+    const body = at + 8;
+    if (id === 'fmt ' && body + 16 <= wav.length) {
+      channels = wav.readUInt16LE(body + 2);
+      sampleRate = wav.readUInt32LE(body + 4);
+      bits = wav.readUInt16LE(body + 14);
+    } else if (id === 'data') {
+      if (bits !== 16 || channels < 1)
+        throw new Error(`unexpected WAV format: ${bits} bits, ${channels} channels`);
+      const end = Math.min(wav.length, body + size);
+      const frames = Math.floor((end - body) / (2 * channels));
+      const samples = new Int16Array(frames);
+      for (let i = 0; i < frames; i++) samples[i] = wav.readInt16LE(body + i * 2 * channels);
+      return { sampleRate, samples };
+    }
+    at = body + size + (size % 2);
+  }
+  throw new Error('WAV without a data chunk');
 }
 
 /** The active session with this Call-ID, if any. */

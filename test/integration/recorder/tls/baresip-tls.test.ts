@@ -1,12 +1,14 @@
 /**
  * SIP over TLS with SDES-SRTP against the recorder binary, with a real UA as the caller: baresip (PEERS.md) dials
  * the recorder over TLS with `RTP/SAVP` and `a=crypto` (RFC 4568). The recorder is not told it is a plain call: it
- * records plain-SDP INVITEs too. Certificates are made with openssl at test time; with TLS_CA_FILE the recorder
+ * records plain-SDP INVITEs too; the recording must hold baresip's tone. Certificates are made with openssl at test time; with TLS_CA_FILE the recorder
  * demands a client certificate from that CA (RFC 5630 §3.1.3 mutual TLS) and refuses others at the handshake.
  */
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startBaresipCall, traceMessages, type BaresipCall } from '../../../support/baresip.js';
-import { findSession, metric, waitForFinalSidecar } from '../../../support/recorder-observe.js';
+import { findSession, metric, waitForFinalSidecar, wavChannel0 } from '../../../support/recorder-observe.js';
 import { allocateRtpRange, startRecorder, type RecorderProcess } from '../../../support/recorder-process.js';
 import { makeTestPki, type CertFiles, type TestPki } from '../../../support/sip-transport/certs.js';
 
@@ -72,6 +74,18 @@ async function expectSrtpRecording(recorder: RecorderProcess, trace: string): Pr
   // Two seconds of 20 ms packets: about 100.
   expect(sidecar.streams[0]!.packetsReceived).to.be.within(60, 130);
   expect(await findSession(recorder, callId)).to.equal(undefined);
+
+  // The audio is baresip's 440 Hz tone, so the SRTP was decrypted with the offered key: about 880 zero
+  // crossings per second wherever there is signal.
+  expect(sidecar.recording?.durationMs).to.be.within(1500, 3000);
+  const { sampleRate, samples } = wavChannel0(
+    await readFile(join(recorder.recordingDir, sidecar.recording!.file)),
+  );
+  const loud = samples.filter((v) => Math.abs(v) > 2000).length;
+  expect(loud / sampleRate, 'seconds of tone').to.be.above(1);
+  let crossings = 0;
+  for (let i = 1; i < samples.length; i++) if (samples[i - 1]! < 0 !== samples[i]! < 0) crossings++;
+  expect(crossings / (samples.length / sampleRate)).to.be.within(700, 900);
 }
 
 describe('SIP over TLS with SDES-SRTP, baresip calling the recorder binary', function () {
