@@ -125,7 +125,8 @@ export class RecorderMetrics {
         for (const [codec, n] of this.sessionsByCodecSource()) this.sessionsByCodec.set({ codec }, n);
       },
     });
-    if (opts.defaultMetrics !== false)
-      collectDefaultMetrics({ register: this.registry, prefix: 'siprec_process_' });
+    // prom-client's default metrics are already named process_* and nodejs_*: the prefix is only ours, so RSS is
+    // siprec_process_resident_memory_bytes (not siprec_process_process_…), as dashboards and the README expect.
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'siprec_' });
   }
 }
