@@ -97,6 +97,8 @@ export interface StreamMediaStats {
   readonly rtcpReceived: number;
   readonly rtcpSent: number;
   readonly dtmfEvents: number;
+  /** Timeline: re-anchorings on the wall clock, net drift correction (ms, + = silence inserted), late audio (ms). */
+  readonly timeline: { readonly reanchors: number; readonly driftMs: number; readonly lateMs: number } | null;
 }
 
 /** The outcome of finalising a recording. */

@@ -4,12 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineRequest, WorkerInit } from './engine-protocol.js';
+import { warmUpDecoders } from '../receiver/codec-warmup.js';
 import { WorkerHost } from './worker-host.js';
 
 const port = parentPort;
 if (port) {
   const host = new WorkerHost(workerData as WorkerInit, (message) => port.postMessage(message));
   port.on('message', (request: EngineRequest) => host.handle(request));
+  warmUpDecoders();
   host.start();
   port.postMessage({ type: 'ready' });
 }

@@ -248,7 +248,19 @@ export class WorkerHost {
     const writer = rec.writer;
     const channel = cfg?.channel ?? -1;
     const raw = cfg?.codec.name === 'G729' ? (writer?.rawWriter(channel)?.path ?? null) : null;
-    return receiver.statistics(writer !== undefined && writer.hasChannel(channel), raw);
+    const t = writer?.timelineStats(channel);
+    const perMs = (writer?.sampleRate ?? 8000) / 1000;
+    return receiver.statistics(
+      writer !== undefined && writer.hasChannel(channel),
+      raw,
+      t
+        ? {
+            reanchors: t.reanchors,
+            driftMs: Math.round((t.driftSamplesInserted - t.driftSamplesDropped) / perMs),
+            lateMs: Math.round(t.lateSamplesDropped / perMs),
+          }
+        : null,
+    );
   }
 
   #writeFailed(rec: WorkerRecording, err: WavError): void {

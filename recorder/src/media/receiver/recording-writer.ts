@@ -12,7 +12,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { RecordingTimeline, type TimelineFrame } from '../../recording/wav/recording-timeline.js';
+import {
+  RecordingTimeline,
+  type TimelineChannelStats,
+  type TimelineFrame,
+} from '../../recording/wav/recording-timeline.js';
 import { WavWriter, type WavResult } from '../../recording/wav/wav-writer.js';
 import { RawFrameWriter } from '../../recording/wav/raw-frame-writer.js';
 import type { WavError } from '../../recording/wav/wav-error.js';
@@ -31,6 +35,10 @@ export interface RecordingWriterOptions {
   /** How long a lagging channel is waited for before silence is written in its place, ms; default 400. */
   readonly latencyMs?: number;
 }
+
+/** See the timeline options in the constructor. */
+const DRIFT_TOLERANCE_MS = 20;
+const RESYNC_MS = 1000;
 
 /** Periodic flush interval; also how often the write latency is sampled. */
 const FLUSH_INTERVAL_MS = 2000;
@@ -79,6 +87,13 @@ export class RecordingWriter {
       sink: wav,
       blockMs: 100,
       latencyMs: options.latencyMs ?? 400,
+      // Offsets below this are arrival jitter around the anchoring packet, not clock drift: correcting them would
+      // cut or repeat a few ms of audio for nothing. 20 ms is also below what a listener hears between channels.
+      driftToleranceMs: DRIFT_TOLERANCE_MS,
+      // A worker that was not scheduled for a few hundred ms (a busy host) reads a burst of late packets; that is
+      // not a sender that froze its RTP clock, so only a much larger persistent offset re-anchors. Holds announced
+      // by re-INVITE re-anchor anyway (StreamReceiver), as do RTP timestamp jumps (jitter buffer).
+      resyncMs: RESYNC_MS,
     });
   }
 
@@ -113,6 +128,11 @@ export class RecordingWriter {
     });
     this.#raw.set(channel, writer);
     return writer;
+  }
+
+  /** The timeline's counters of `channel` (anchoring, drift corrections, audio that came too late). */
+  timelineStats(channel: number): TimelineChannelStats | undefined {
+    return channel >= 0 && channel < this.channels ? this.#timeline.stats(channel) : undefined;
   }
 
   /** Whether `channel` has a place in the WAV. */

@@ -37,6 +37,7 @@ import type {
   WorkerCounterDeltas,
 } from '../engine/engine-protocol.js';
 import { MediaEngineError } from '../engine/media-engine-error.js';
+import { AnchorSettler } from './anchor-settler.js';
 import { DtmfTracker } from './dtmf-tracker.js';
 import type { BoundPortPair } from './port-allocator.js';
 import type { RecordingWriter } from './recording-writer.js';
@@ -74,6 +75,7 @@ export class StreamReceiver implements JitterBufferSink {
   readonly #shared: ReceiverShared;
   readonly #writer: () => RecordingWriter | undefined;
   readonly #frame = new FrameInfo();
+  readonly #settler = new AnchorSettler();
   /** Payload type of each buffered packet by sequence number: the jitter buffer holds at most 32. */
   readonly #ptBySeq = new Uint8Array(256);
   #config: MediaStreamConfig | undefined;
@@ -200,7 +202,7 @@ export class StreamReceiver implements JitterBufferSink {
     else this.#dtmf = new DtmfTracker(config.label, config.channel, eventClock);
 
     if (before && (!before.active || before.channel !== config.channel) && config.active) {
-      writer?.discontinuity(config.channel);
+      this.#reanchor(writer, before.channel, config.channel);
     }
     if (before?.active && !config.active) this.#jitter.flush();
     this.#config = config;
@@ -214,6 +216,9 @@ export class StreamReceiver implements JitterBufferSink {
   tick(now: number): void {
     if (this.#closed) return;
     this.#jitter?.poll(now);
+    const writer = this.#writer();
+    if (writer !== undefined && this.#config !== undefined)
+      this.#settler.tick(now, writer, this.#config.channel);
     if (now >= this.#nextReportAt) {
       this.#nextReportAt = now + REPORT_INTERVAL_MS * (0.5 + this.#shared.random());
       this.#sendReport(now);
@@ -232,6 +237,9 @@ export class StreamReceiver implements JitterBufferSink {
   flush(): void {
     this.#jitter?.flush();
     this.#dtmf?.flush();
+    const writer = this.#writer();
+    if (writer !== undefined && this.#config !== undefined)
+      this.#settler.release(writer, this.#config.channel);
   }
 
   /** Stops receiving; the caller releases the sockets. Idempotent. */
@@ -248,7 +256,11 @@ export class StreamReceiver implements JitterBufferSink {
   }
 
   /** The sidecar's statistics of this stream. */
-  statistics(inWav: boolean, rawFile: string | null): StreamMediaStats {
+  statistics(
+    inWav: boolean,
+    rawFile: string | null,
+    timeline: StreamMediaStats['timeline'] = null,
+  ): StreamMediaStats {
     const cfg = this.#config;
     const jitter = this.#jitter?.stats;
     const stats = this.#stats;
@@ -279,6 +291,7 @@ export class StreamReceiver implements JitterBufferSink {
       rtcpReceived: this.#rtcpIn,
       rtcpSent: this.#rtcpOut,
       dtmfEvents: this.#dtmf?.events.length ?? 0,
+      timeline,
     };
   }
 
@@ -432,12 +445,16 @@ export class StreamReceiver implements JitterBufferSink {
         return;
       }
       if (n <= 0) return;
-      const info = this.#frame;
-      info.rtpTimestamp = frame.timestamp;
-      info.clockRate = cfg.codec.clockRate;
-      info.sampleRate = this.#decoderRate;
-      info.arrivalMs = frame.arrivalMs;
-      writer.write(cfg.channel, this.#shared.pcm, n, info);
+      this.#settler.write(
+        writer,
+        cfg.channel,
+        this.#shared.pcm,
+        n,
+        frame.timestamp,
+        cfg.codec.clockRate,
+        this.#decoderRate,
+        frame.arrivalMs,
+      );
     } else if (pt === cfg.telephoneEvent?.pt) {
       this.#dtmf?.onPacket(frame.payload, frame.timestamp, frame.arrivalMs);
     }
@@ -452,6 +469,7 @@ export class StreamReceiver implements JitterBufferSink {
     if (lostPackets === 0 || cfg === undefined || decoder === undefined || decoder.name !== 'OPUS') return;
     const writer = this.#writer();
     if (writer === undefined) return;
+    this.#settler.release(writer, cfg.channel);
     const wanted = Math.min(
       Math.round((samples * this.#decoderRate) / cfg.codec.clockRate),
       this.#shared.pcm.length,
@@ -468,7 +486,7 @@ export class StreamReceiver implements JitterBufferSink {
   onDiscontinuity(): void {
     const cfg = this.#config;
     if (cfg === undefined) return;
-    this.#writer()?.discontinuity(cfg.channel);
+    this.#reanchor(this.#writer(), cfg.channel, cfg.channel);
     this.#decoder?.reset();
     this.#dtmf?.flush();
   }
@@ -485,7 +503,17 @@ export class StreamReceiver implements JitterBufferSink {
       rate === 8000 || rate === 16000 || rate === 24000 || rate === 12000 ? rate : 48000;
     this.#decoder = createDecoder(config.codec.name, { channels: 1, sampleRate: opusRate });
     this.#decoderRate = this.#decoder.sampleRate;
-    if (writer !== undefined) writer.discontinuity(config.channel);
+    const previous = this.#config?.channel ?? config.channel;
+    this.#reanchor(writer, previous, config.channel);
+  }
+
+  /** Writes what the settler holds, then makes the next frame anchor afresh on the wall clock. */
+  #reanchor(writer: RecordingWriter | undefined, oldChannel: number, channel: number): void {
+    if (writer !== undefined) {
+      this.#settler.release(writer, oldChannel);
+      writer.discontinuity(channel);
+    }
+    this.#settler.restart();
   }
 
   #sendReport(now: number): void {

@@ -201,6 +201,7 @@ export class RecordingSession {
               rtcpReceived: m.rtcpReceived,
               rtcpSent: m.rtcpSent,
               storage: m.storage,
+              timeline: m.timeline,
               ...(m.rawFile !== null ? { rawFile: basename(m.rawFile) } : {}),
               ...(!m.inWav ? { notInWavReason: 'stream added after the recording started' } : {}),
             }
