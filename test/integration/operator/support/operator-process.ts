@@ -20,7 +20,12 @@ export class OperatorProcess {
   }
 
   /** Starts an operator; resolves once its metrics server listens. */
-  static async start(env: Record<string, string>): Promise<OperatorProcess> {
+  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<OperatorProcess> {
+    if (env.LOG_LEVEL && !['trace', 'debug', 'info'].includes(env.LOG_LEVEL)) {
+      throw new Error(
+        'OperatorProcess reads the metrics port from an info log line: LOG_LEVEL must be info or lower',
+      );
+    }
     const child = spawn(process.execPath, [path.join(repoRoot, 'dist/operator/src/main.js')], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -53,6 +58,11 @@ export class OperatorProcess {
       child.once('exit', (code) =>
         reject(new Error(`operator exited with ${code} before listening:\n${op.logTail()}`)),
       );
+      setTimeout(() => {
+        if (op.#port) return;
+        child.kill('SIGKILL');
+        reject(new Error(`operator did not listen within ${timeoutMs} ms:\n${op.logTail()}`));
+      }, timeoutMs).unref();
     });
     return op;
   }
