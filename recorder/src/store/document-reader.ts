@@ -31,6 +31,13 @@ export class Reader {
     return v;
   }
 
+  /** Base64 text of at most `maxBytes` bytes once decoded (SRTP key‖salt). */
+  base64(key: string, maxBytes: number): string {
+    const v = this.str(key, Math.ceil(maxBytes / 3) * 4);
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) this.fail(`${key} must be base64`);
+    return v;
+  }
+
   int(key: string): number {
     const v = this.#o[key];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)

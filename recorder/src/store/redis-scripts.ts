@@ -150,3 +150,6 @@ redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[5]))
 return expires
 `,
 );
+
+/** Every script, loaded on each connection. */
+export const SCRIPTS: readonly LuaScript[] = [SAVE, ACQUIRE, RENEW, RELEASE, HEARTBEAT];

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { meterCommands, type CommandCounts } from './command-meter.js';
 import { Reader } from './document-reader.js';
-import { ACQUIRE, HEARTBEAT, RELEASE, RENEW, SAVE, type LuaScript } from './redis-scripts.js';
+import { ACQUIRE, HEARTBEAT, RELEASE, RENEW, SAVE, SCRIPTS, type LuaScript } from './redis-scripts.js';
 import { SecretBox } from './secret-box.js';
 import {
   decodeSession,
@@ -497,11 +497,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * On every (re)connection: if Redis is a different process than before (`run_id` changed), it may have lost our
+   * On every (re)connection: scripts are loaded, and if Redis is a different process than before (`run_id` changed), it may have lost our
    * data (no persistence, or a replica promoted before it caught up), so every session we hold is written again.
    */
   async #onReady(): Promise<void> {
     try {
+      // Load the scripts before the queue floods in: otherwise every concurrent first call pays a NOSCRIPT
+      // round trip and sends the script source.
+      for (const script of SCRIPTS) await this.#redis.script('LOAD', script.source);
       const info = await this.#redis.info('server');
       const runId = /run_id:([0-9a-f]+)/.exec(info)?.[1];
       if (runId !== undefined) {

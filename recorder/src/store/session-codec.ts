@@ -1,7 +1,9 @@
 /**
  * The stored form of a `StoredSession`: four JSON parts that change at different moments of a call, so a write
  * sends only the parts that changed (a metadata UPDATE rewrites `meta`, a re-INVITE `sdp` and `streams`, a BYE
- * `core`). SRTP keys are sealed in the `streams` part with the value's place as context (see `SecretBox`).
+ * `core`). With STORE_ENCRYPTION_KEY, the two parts that hold SRTP keys — `streams` (both keys of every stream)
+ * and `sdp` (the same keys in the `a=crypto` lines, RFC 4568 §9.1 `inline:`) — are sealed whole, with the
+ * recording id and part name as context (see `SecretBox`): one cipher call per part, not per key.
  * Reading validates everything: the store is shared, so its content is untrusted input.
  */
 import { parseDialogSnapshot } from '../sip/dialog/dialog-snapshot.js';
@@ -20,7 +22,8 @@ import {
 } from './stored-session.js';
 import { Reader } from './document-reader.js';
 
-const PLAIN_PREFIX = 'b64:';
+/** AES-256 master key‖salt is 46 bytes (RFC 6188); GCM suites use less. */
+const MAX_KEY_SALT_BYTES = 46;
 
 /** The parts, in the order they are written. */
 export const PART_NAMES = ['core', 'sdp', 'streams', 'meta'] as const;
@@ -28,8 +31,8 @@ export type PartName = (typeof PART_NAMES)[number];
 export type Parts = Record<PartName, string>;
 
 /**
- * Plain JSON of each part, compared between writes to find what changed. SRTP keys appear as `b64:<key>` (the
- * unencrypted stored form), so without STORE_ENCRYPTION_KEY these are exactly the stored values.
+ * Plain JSON of each part, compared between writes to find what changed (sealing uses a fresh IV each time, so
+ * sealed values cannot be compared).
  * @throws StoreError `STORE_DOCUMENT_TOO_LARGE` when the session breaks a bound of `STORE_LIMITS`
  */
 export function plainParts(s: StoredSession): Parts {
@@ -43,20 +46,7 @@ export function plainParts(s: StoredSession): Parts {
   const parts: Parts = {
     core: JSON.stringify(core),
     sdp: JSON.stringify(sdp),
-    streams: JSON.stringify(
-      streams.map((st) =>
-        st.srtp === null
-          ? st
-          : {
-              ...st,
-              srtp: {
-                ...st.srtp,
-                remoteKeySalt: PLAIN_PREFIX + st.srtp.remoteKeySalt,
-                localKeySalt: PLAIN_PREFIX + st.srtp.localKeySalt,
-              },
-            },
-      ),
-    ),
+    streams: JSON.stringify(streams),
     meta: JSON.stringify(metadata),
   };
   for (const name of PART_NAMES) {
@@ -70,42 +60,17 @@ export function plainParts(s: StoredSession): Parts {
   return parts;
 }
 
-/**
- * The stored value of one part. With a key configured, `streams` has its keys sealed and `sdp` is sealed whole:
- * the offer and answer carry the same keys in their `a=crypto` lines (RFC 4568 §9.1 `inline:`).
- */
+/** The stored value of one part: `sdp` and `streams` sealed when a key is configured, the rest as it is. */
 export function wirePart(name: PartName, recordingId: string, plain: Parts, box: SecretBox): string {
-  if (!box.encrypting || (name !== 'streams' && name !== 'sdp')) return plain[name];
-  if (name === 'sdp') return box.seal(Buffer.from(plain.sdp, 'utf8'), sdpContext(recordingId));
-  const streams = JSON.parse(plain.streams) as StoredStream[];
-  return JSON.stringify(
-    streams.map((st) =>
-      st.srtp === null
-        ? st
-        : {
-            ...st,
-            srtp: {
-              ...st.srtp,
-              remoteKeySalt: box.seal(
-                box.open(st.srtp.remoteKeySalt, ''),
-                keyContext(recordingId, st.mediaIndex, 'remote'),
-              ),
-              localKeySalt: box.seal(
-                box.open(st.srtp.localKeySalt, ''),
-                keyContext(recordingId, st.mediaIndex, 'local'),
-              ),
-            },
-          },
-    ),
-  );
+  if (!box.encrypting || !SEALED_PARTS.has(name)) return plain[name];
+  return box.seal(Buffer.from(plain[name], 'utf8'), partContext(recordingId, name));
 }
 
-function sdpContext(recordingId: string): string {
-  return `recording ${recordingId} SDP`;
-}
+/** Parts that carry SRTP keys. */
+const SEALED_PARTS: ReadonlySet<PartName> = new Set(['sdp', 'streams']);
 
-function keyContext(recordingId: string, mediaIndex: number, which: 'remote' | 'local'): string {
-  return `recording ${recordingId} m-line ${mediaIndex} ${which} key`;
+function partContext(recordingId: string, name: PartName): string {
+  return `recording ${recordingId} ${name}`;
 }
 
 /**
@@ -119,8 +84,9 @@ export function decodeSession(
 ): StoredSession {
   const json = (name: PartName): unknown => {
     let text = parts[name];
-    if (name === 'sdp' && text !== undefined && !text.startsWith('{'))
-      text = box.open(text, sdpContext(recordingId), 2 * STORE_LIMITS.maxPartBytes).toString('utf8');
+    // A sealed part (`enc1:`) is opened first; a plain one is JSON (`{` or `[`).
+    if (text !== undefined && SEALED_PARTS.has(name) && !/^[[{]/.test(text))
+      text = box.open(text, partContext(recordingId, name), 2 * STORE_LIMITS.maxPartBytes).toString('utf8');
     if (text === undefined)
       throw new StoreError('STORE_BAD_DOCUMENT', `recording ${recordingId}: part ${name} is missing`);
     if (text.length > STORE_LIMITS.maxPartBytes)
@@ -166,9 +132,7 @@ export function decodeSession(
     source: { address: src.str('address'), port: src.int('port'), protocol },
     correlationHeaders,
     sdp: readSdp(new Reader(json('sdp'), `recording ${recordingId} sdp`)),
-    streams: core
-      .list(json('streams'), 'streams', STORE_LIMITS.maxStreams)
-      .map((r) => readStream(r, recordingId, box)),
+    streams: core.list(json('streams'), 'streams', STORE_LIMITS.maxStreams).map(readStream),
     metadata: readMetadata(new Reader(json('meta'), `recording ${recordingId} metadata`)),
     segments: core.list(core.raw('segments'), 'segments', STORE_LIMITS.maxSegments).map((seg) => ({
       recorderId: seg.str('recorderId'),
@@ -196,7 +160,7 @@ function readSdp(r: Reader): StoredSdp {
   };
 }
 
-function readStream(r: Reader, recordingId: string, box: SecretBox): StoredStream {
+function readStream(r: Reader): StoredStream {
   const mediaIndex = r.int('mediaIndex');
   const codec = r.nullable('codec', () => readCodec(r.obj('codec')));
   const srtp = r.nullable('srtp', (): StoredSrtp => {
@@ -204,12 +168,8 @@ function readStream(r: Reader, recordingId: string, box: SecretBox): StoredStrea
     return {
       suite: s.str('suite'),
       tag: s.int('tag'),
-      remoteKeySalt: box
-        .open(s.str('remoteKeySalt'), keyContext(recordingId, mediaIndex, 'remote'))
-        .toString('base64'),
-      localKeySalt: box
-        .open(s.str('localKeySalt'), keyContext(recordingId, mediaIndex, 'local'))
-        .toString('base64'),
+      remoteKeySalt: s.base64('remoteKeySalt', MAX_KEY_SALT_BYTES),
+      localKeySalt: s.base64('localKeySalt', MAX_KEY_SALT_BYTES),
       sessionParams: s.strings('sessionParams', 16),
     };
   });

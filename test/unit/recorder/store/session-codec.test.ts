@@ -98,6 +98,9 @@ describe('Stored session codec (untrusted store content)', () => {
       [edit('sdp', (o) => (o.offer = 'v=0\r\n'.repeat(20_000))), /offer must be a string of at most 65536/],
     ];
     for (const [parts, why] of cases) expect(failure(parts)).to.match(why);
+    const withBadKey = JSON.parse(stored().streams) as { srtp: Record<string, unknown> }[];
+    withBadKey[0]!.srtp.remoteKeySalt = 'inline:not-base64|2^31';
+    expect(failure({ ...stored(), streams: JSON.stringify(withBadKey) })).to.match(/remoteKeySalt must/);
     const streams = JSON.parse(stored().streams) as Record<string, unknown>[];
     (streams[0]!.codec as Record<string, unknown>).name = 'SPEEX';
     expect(failure({ ...stored(), streams: JSON.stringify(streams) })).to.match(/name must be one of PCMU/);
