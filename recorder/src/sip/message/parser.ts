@@ -69,26 +69,39 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
 
   if (start >= data.length) fail('SIP_PARSE_EMPTY', 'no start line');
 
-  /** Reads the line at `pos`; returns undefined at the end of the window. Advances `pos`. */
-  const readLine = (): string | undefined => {
-    if (pos >= limit) return undefined;
-    const lf = window.indexOf(LF, pos);
-    if (lf < 0) {
-      // The last line of a datagram without a terminator counts only if the whole message is in the window.
-      if (limit < data.length) return undefined;
-      const line = data.toString('utf8', pos, limit);
-      pos = limit;
-      return line;
+  // Find the empty line that ends the header section with byte scans only, confined to the allowed size,
+  // so a huge or endless header costs one bounded pass and no string work.
+  let scan = start;
+  let sectionEnd = -1;
+  let bodyStart = data.length;
+  while (scan < limit) {
+    const lf = window.indexOf(LF, scan);
+    if (lf < 0) break;
+    if (scan > start && (lf === scan || (lf === scan + 1 && data[scan] === CR))) {
+      sectionEnd = scan;
+      bodyStart = lf + 1;
+      break;
     }
-    const end = lf > pos && data[lf - 1] === CR ? lf - 1 : lf;
-    const line = data.toString('utf8', pos, end);
-    pos = lf + 1;
-    return line;
+    scan = lf + 1;
+  }
+  const ended = sectionEnd >= 0;
+  if (!ended && limit < data.length && scan === start) {
+    return fail('SIP_PARSE_HEADERS_TOO_LARGE', 'start line exceeds the header limit');
+  }
+  // Decode the header section once; LF never occurs inside a UTF-8 sequence, so splitting after is safe.
+  // Without an empty line, a datagram's unterminated last line still counts (it is reported below).
+  const textEnd = ended ? sectionEnd : limit < data.length ? scan : data.length;
+  const lines = data.toString('utf8', start, textEnd).split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  let lineIndex = 0;
+  /** The next line without its CR, or undefined after the last one. */
+  const readLine = (): string | undefined => {
+    const line = lines[lineIndex++];
+    if (line === undefined) return undefined;
+    return line.endsWith('\r') ? line.slice(0, -1) : line;
   };
 
-  const startLine = readLine();
-  if (startLine === undefined)
-    return fail('SIP_PARSE_HEADERS_TOO_LARGE', 'start line exceeds the header limit');
+  const startLine = readLine() ?? '';
   let version: string;
   let status = 0;
   let reason = '';
@@ -109,14 +122,9 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
   // §8.2.2.x: a version we do not speak is answered 505 — after reading the headers the answer needs.
   const badVersion = version.toUpperCase() !== 'SIP/2.0';
 
-  let ended = false;
   for (;;) {
     const line = readLine();
     if (line === undefined) break;
-    if (line === '') {
-      ended = true;
-      break;
-    }
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header value.
@@ -166,7 +174,6 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
     return fail('SIP_PARSE_BAD_VIA', (err as Error).message);
   }
 
-  const bodyStart = Math.min(pos, data.length);
   const available = data.length - bodyStart;
   let bodyLength = opts.stream ? 0 : available;
   const lengths = headers.getAll('Content-Length');
