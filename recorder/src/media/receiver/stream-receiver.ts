@@ -358,7 +358,7 @@ export class StreamReceiver implements JitterBufferSink {
     if (stats === undefined || stats.ssrc !== h.ssrc) {
       if (stats !== undefined) {
         this.#ssrcChanges++;
-        this.#lostBase += Math.max(0, stats.cumulativeLost);
+        this.#lostBase += Math.max(0, stats.cumulativeLost + stats.duplicates);
       }
       stats = new RtpStreamStats({ ssrc: h.ssrc, clockRate: cfg.codec.clockRate });
       this.#stats = stats;
@@ -545,8 +545,13 @@ export class StreamReceiver implements JitterBufferSink {
     this.#shared.counters.malformed++;
   }
 
+  /**
+   * Packets never received. RFC 3550 §6.4.1's cumulative loss counts duplicates as received (so it may hide
+   * losses, even go negative); the sidecar wants the packets that are really missing, so duplicates are added back.
+   */
   #lostTotal(): number {
-    return this.#lostBase + Math.max(0, this.#stats?.cumulativeLost ?? 0);
+    const s = this.#stats;
+    return this.#lostBase + (s === undefined ? 0 : Math.max(0, s.cumulativeLost + s.duplicates));
   }
 
   #foldSrtp(): void {
