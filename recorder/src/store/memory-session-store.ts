@@ -81,12 +81,8 @@ export class MemorySessionStore implements SessionStore {
     recorderId: string,
     leaseMs: number,
   ): Promise<WriteOutcome & { token: number }> {
+    // Same as Redis: a repeated create (a retry) rewrites the session while nobody took it over since.
     const now = this.#clock.now();
-    const existing = this.#live(session.recordingId, now);
-    if (existing !== undefined && existing.fence > 0) {
-      this.#errors++;
-      return Promise.resolve({ status: 'dropped', reason: 'recording id already exists', token: 0 });
-    }
     const outcome = this.#write(session, recorderId, 1, leaseMs, now);
     return Promise.resolve({ ...outcome, token: 1 });
   }
