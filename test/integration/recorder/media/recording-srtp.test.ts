@@ -130,7 +130,7 @@ describe('recording SRTP from real senders (ffmpeg AES-CM _80/_32, GStreamer AES
           { payloadType: 8, sequenceNumber: 100 + i, timestamp: i * 160, ssrc: 0x2010 },
           Buffer.concat([Buffer.alloc(160, 0x2a), randomBytes(16)]),
         );
-        forger.send(fake, ports[0]!, '127.0.0.1');
+        forger.send(fake, ports[0], '127.0.0.1');
       }
       await new Promise((r) => setTimeout(r, 200));
       const wavs = SOURCE_SIGNALS.map((s, i) => {
