@@ -30,6 +30,8 @@ export function ensureChildrenStep(deps: {
     async run(ctx: RecorderContext): Promise<StepResult> {
       const desired = buildRecorderChildren(ctx.recorder, ctx.policies, deps.buildOptions);
       ctx.outcomes = await Promise.all(desired.map((child) => deps.childSync.sync(ctx.key, child)));
+      // One event per kind of change per reconcile, not one per child: events are API writes too.
+      const changed = new Map<string, string[]>();
       for (const outcome of ctx.outcomes) {
         const what = `${outcome.child.resource.kind} ${outcome.child.object.metadata.name}`;
         if (outcome.error) {
@@ -43,9 +45,11 @@ export function ensureChildrenStep(deps: {
             { recorder: ctx.key, child: what, action: outcome.action },
             `${verb.toLowerCase()} child`,
           );
-          deps.events.emit(ctx.recorder, 'Normal', verb, `${verb} ${what}`);
+          changed.set(verb, [...(changed.get(verb) ?? []), what]);
         }
       }
+      for (const [verb, whats] of changed)
+        deps.events.emit(ctx.recorder, 'Normal', verb, `${verb} ${whats.join(', ')}`);
       return CONTINUE;
     },
   };
