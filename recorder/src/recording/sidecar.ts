@@ -5,6 +5,10 @@
  * While the session runs the sidecar lives at `<recordingId>.json.part`; when the session ends it is written to
  * `<recordingId>.json` and the part file is removed, so a consumer that sees `.json` knows the recording is final.
  * Every write goes through a temporary file and a rename, so a reader never sees half a document.
+ *
+ * In-progress updates are coalesced: a session's part file is rewritten at most once per `coalesceMs`, rendered at write
+ * time, and a session that ends before its first update is due writes only its final document. Call setup is the
+ * recorder's hottest signalling path and two file renames per short call were a large share of its CPU.
  */
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,10 +87,16 @@ export interface SidecarDocument {
 /** Writes sidecars for one recording directory; writes for the same recording are serialised. */
 export class SidecarWriter {
   readonly #dir: string;
+  readonly #coalesceMs: number;
   readonly #chains = new Map<string, Promise<void>>();
+  /** Updates waiting for their coalescing delay, by recording id. */
+  readonly #pending = new Map<string, { render: () => SidecarDocument; timer: NodeJS.Timeout }>();
+  /** Recordings whose part file exists (so finalisation knows whether there is one to remove). */
+  readonly #partWritten = new Set<string>();
 
-  constructor(dir: string) {
+  constructor(dir: string, opts: { coalesceMs?: number } = {}) {
     this.#dir = dir;
+    this.#coalesceMs = opts.coalesceMs ?? 1000;
   }
 
   partPath(recordingId: string): string {
@@ -102,22 +112,58 @@ export class SidecarWriter {
     await mkdir(this.#dir, { recursive: true });
   }
 
-  /** Replaces the in-progress sidecar. */
-  update(doc: SidecarDocument): Promise<void> {
-    return this.#enqueue(doc.recordingId, () => atomicWrite(this.partPath(doc.recordingId), doc));
+  /**
+   * Schedules a rewrite of the in-progress sidecar; `render` is called when the write happens, so several updates in
+   * quick succession cost one rendering and one write. Errors go to `onError`.
+   */
+  update(recordingId: string, render: () => SidecarDocument, onError: (err: unknown) => void): void {
+    const pending = this.#pending.get(recordingId);
+    if (pending) {
+      pending.render = render;
+      return;
+    }
+    const timer = setTimeout(() => {
+      const due = this.#pending.get(recordingId);
+      this.#pending.delete(recordingId);
+      if (due) this.#writePart(recordingId, due.render).catch(onError);
+    }, this.#coalesceMs);
+    timer.unref();
+    this.#pending.set(recordingId, { render, timer });
   }
 
-  /** Writes the final sidecar and removes the in-progress one. */
+  /** Writes the final sidecar and removes the in-progress one (dropping any update not yet written). */
   finalize(doc: SidecarDocument): Promise<void> {
+    const pending = this.#pending.get(doc.recordingId);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(doc.recordingId);
+    }
     return this.#enqueue(doc.recordingId, async () => {
       await atomicWrite(this.finalPath(doc.recordingId), doc);
-      await unlink(this.partPath(doc.recordingId)).catch(() => undefined);
+      if (this.#partWritten.delete(doc.recordingId)) {
+        await unlink(this.partPath(doc.recordingId)).catch(() => undefined);
+      }
     });
   }
 
-  /** Resolves when every queued write has finished (used at shutdown and by tests). */
+  /** Writes every scheduled update now and waits for all writes (used at shutdown and by tests). */
   async flush(): Promise<void> {
+    for (const [recordingId, pending] of [...this.#pending]) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(recordingId);
+      void this.#writePart(recordingId, pending.render).catch(() => undefined);
+    }
     await Promise.allSettled([...this.#chains.values()]);
+  }
+
+  #writePart(recordingId: string, render: () => SidecarDocument): Promise<void> {
+    return this.#enqueue(recordingId, async () => {
+      const doc = render();
+      // A session finalised meanwhile must not get its part file back.
+      if (doc.state === 'final') return;
+      await atomicWrite(this.partPath(recordingId), doc);
+      this.#partWritten.add(recordingId);
+    });
   }
 
   #enqueue(recordingId: string, job: () => Promise<void>): Promise<void> {

@@ -177,9 +177,11 @@ async function handleOffer(
   } else {
     ctx.respond(incoming, 200, { headers: responseHeaders });
   }
-  void ctx.sidecars.update(session.toSidecar(ctx.config.recorderId)).catch((err: unknown) => {
-    log.error({ err }, 'cannot write sidecar');
-  });
+  ctx.sidecars.update(
+    session.recordingId,
+    () => session.toSidecar(ctx.config.recorderId),
+    (err) => log.error({ err }, 'cannot write sidecar'),
+  );
 }
 
 function handleBye(ctx: UserAgentContext, session: RecordingSession, incoming: IncomingRequest): void {

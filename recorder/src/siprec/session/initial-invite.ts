@@ -208,9 +208,11 @@ async function answerInvite(
     },
     'recording session started',
   );
-  void ctx.sidecars.update(session.toSidecar(ctx.config.recorderId)).catch((err: unknown) => {
-    log.error({ err }, 'cannot write sidecar');
-  });
+  ctx.sidecars.update(
+    session.recordingId,
+    () => session.toSidecar(ctx.config.recorderId),
+    (err) => log.error({ err }, 'cannot write sidecar'),
+  );
 }
 
 /** A reason phrase safe for a status line: our text where it helps, bounded and single-line. */
