@@ -1,10 +1,12 @@
 # The contracts of DESIGN.md §9: `make build`, `make run`, `make test` from a fresh clone.
 SHELL := /bin/bash
+# Go builds the Kubernetes test binaries; Debian-style installs put it here even when a login shell would not.
+export PATH := $(PATH):/usr/local/go/bin
 .DEFAULT_GOAL := build
 NPM_STAMP := node_modules/.install-stamp
 MOCHA := npx --no-install mocha
 
-.PHONY: build run test deps npm lint format test-unit test-integration test-operator bench clean
+.PHONY: build run test deps npm lint format test-unit test-integration test-operator k8s-tools bench clean
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,8 +40,17 @@ test-unit: build
 test-integration: build deps
 	$(MOCHA) --config .mocharc.integration.json
 
+## k8s-tools: kube-apiserver, kube-controller-manager, kubectl, etcd and helm built from their Go modules (cached)
+k8s-tools:
+	hack/control-plane.sh build
+	hack/control-plane.sh helm-path >/dev/null
+
+## test-operator: the operator against a real control plane started by the tests
+test-operator: build deps k8s-tools
+	$(MOCHA) --config .mocharc.operator.json
+
 ## test: install everything, then lint and run every test tier
-test: deps build lint test-unit test-integration
+test: deps build lint test-unit test-integration test-operator
 
 ## bench: every benchmark, each printing one JSON document (DESIGN.md §8); `make bench-<name>` runs one
 BENCHES := srtp-unprotect call-setup media-load store-ops operator-500
