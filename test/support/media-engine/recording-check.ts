@@ -39,6 +39,7 @@ export interface MediaSidecar {
     readonly malformedPackets?: number;
     readonly foreignPackets?: number;
     readonly unknownPayloadTypes?: number;
+    readonly ssrcChanges?: number;
     readonly decodeErrors?: number;
     readonly latchedSource?: string | null;
     readonly rtcpReceived?: number;
