@@ -22,6 +22,11 @@ import type { IncomingRequest } from '../sip/core/transaction-user.js';
 import { TransportManager } from '../sip/transport/transport-manager.js';
 import type { MessageSource } from '../sip/transport/types.js';
 import { registerTransportMetrics } from './transport-metrics.js';
+import { DirectorySegmentStorage } from '../recording/assembly/segment-storage.js';
+import { FailoverCoordinator } from '../siprec/failover/failover-coordinator.js';
+import { createSessionStore } from '../store/create-session-store.js';
+import type { SessionStore } from '../store/session-store.js';
+import { registerStoreMetrics } from '../store/store-metrics.js';
 
 export const RECORDER_VERSION = '0.1.0';
 
@@ -40,6 +45,8 @@ export class Recorder {
   readonly #core: SipCore;
   readonly #http: HttpServer;
   readonly #sidecars: SidecarWriter;
+  readonly #store: SessionStore;
+  readonly #failover: FailoverCoordinator;
   #media: MediaEngine | undefined;
   #ports: RecorderPorts | undefined;
   #ready = false;
@@ -61,6 +68,40 @@ export class Recorder {
     });
     registerTransportMetrics(this.metrics.registry, this.#transports.counters);
 
+    // The session store (DESIGN.md §4): Redis when REDIS_URL is set, else in memory. Errors are rate-limited in the
+    // log: an unreachable Redis retries every few hundred ms.
+    let lastStoreError = 0;
+    this.#store = createSessionStore(config, {
+      onError: (err) => {
+        const now = Date.now();
+        if (now - lastStoreError < 5000) return;
+        lastStoreError = now;
+        logger.warn({ err: err.message }, 'session store error');
+      },
+      onFenced: (recordingId) => this.userAgent.stopRecording(recordingId),
+    });
+    registerStoreMetrics(this.metrics.registry, this.#store);
+    this.#failover = new FailoverCoordinator({
+      store: this.#store,
+      recorderId: config.recorderId,
+      version: RECORDER_VERSION,
+      leaseMs: config.sessionLeaseMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      recordingDir: config.recordingDir,
+      storage: new DirectorySegmentStorage(config.recordingDir),
+      sidecars: this.#sidecars,
+      logger,
+      registry: this.metrics.registry,
+      clock: { now: () => Date.now() },
+      status: () => ({
+        ready: this.#ready && !this.userAgent.draining,
+        draining: this.userAgent.draining,
+        activeSessions: this.userAgent.registry.size,
+        address: `${mediaAddress}:${this.#ports?.sip ?? config.sipPort}`,
+      }),
+      stopRecording: (recordingId) => this.userAgent.stopRecording(recordingId),
+    });
+
     this.userAgent = new SiprecUserAgent({
       config,
       logger,
@@ -80,6 +121,8 @@ export class Recorder {
       contactFor: (source) => this.#contactFor(source, mediaAddress),
       isReady: () => this.#ready,
       onAdmittedRequest: (incoming) => this.#registerAlias(incoming),
+      persistence: this.#failover,
+      degradedReasons: () => (this.#store.health().degraded ? ['session store degraded'] : []),
     });
 
     this.#core = new SipCore(
@@ -116,8 +159,20 @@ export class Recorder {
   async start(): Promise<RecorderPorts> {
     await this.#sidecars.init();
     // What a killed predecessor left half-written becomes valid files before any new call starts.
-    for (const outcome of await repairRecordingDir(this.config.recordingDir)) {
+    // With a shared directory, files of recordings still live in the store are segments another recorder (or this
+    // one's next request) continues: only the rest is repaired.
+    const keep = async (recordingId: string): Promise<boolean> => {
+      try {
+        const loaded = await this.#store.load(recordingId);
+        return loaded !== undefined && loaded.session.state !== 'ended';
+      } catch {
+        return true; // the store cannot say: leave the files for the survivor that finalises the session
+      }
+    };
+    for (const outcome of await repairRecordingDir(this.config.recordingDir, { keep })) {
       if (outcome.action === 'failed') this.logger.error(outcome, 'cannot repair a leftover recording file');
+      else if (outcome.action === 'kept-live')
+        this.logger.info(outcome, 'left a live recording segment as it is');
       else this.logger.warn(outcome, 'repaired a recording left by a stopped recorder');
     }
     this.#media = await MediaEngine.start({
@@ -137,6 +192,7 @@ export class Recorder {
     const addresses = this.#transports.addresses;
     this.#ports = { sip: addresses.udp.port, tls: addresses.tls?.port, http };
     this.#ready = true;
+    this.#failover.start();
     this.logger.info(
       {
         sip: this.#ports.sip,
@@ -144,6 +200,8 @@ export class Recorder {
         http,
         recordingDir: this.config.recordingDir,
         mediaWorkers: this.#media.workerCount,
+        recorderId: this.config.recorderId,
+        store: this.#store.backend,
       },
       'recorder started',
     );
@@ -172,7 +230,9 @@ export class Recorder {
     // Give the BYEs a moment on the wire before the sockets close; recordings and sidecars are finalised meanwhile.
     await new Promise((r) => setTimeout(r, 50));
     await this.userAgent.settled();
+    this.#failover.stop();
     await this.#sidecars.flush();
+    await this.#store.close();
     await this.#media?.close();
     this.#core.close();
     await this.#transports.stop();

@@ -21,6 +21,11 @@ export interface SessionSummary {
 export interface HealthReport {
   readonly ready: boolean;
   readonly draining: boolean;
+  /**
+   * Serving, but without part of its redundancy (session store unreachable): readiness stays 200 so SRCs keep
+   * being served, and the body says `degraded`.
+   */
+  readonly degraded?: boolean;
   /** Why the recorder is not ready or is degraded (e.g. "session store unreachable"). */
   readonly reasons: readonly string[];
 }
@@ -85,7 +90,11 @@ export class HttpServer {
     if (path === '/readyz') {
       const health = this.control.health();
       const status = health.ready && !health.draining ? 'ready' : health.draining ? 'draining' : 'not ready';
-      return send(res, status === 'ready' ? 200 : 503, { status, reasons: health.reasons });
+      return send(res, status === 'ready' ? 200 : 503, {
+        status,
+        degraded: health.degraded ?? false,
+        reasons: health.reasons,
+      });
     }
     if (path === '/metrics') {
       const body = await this.registry.metrics();

@@ -6,8 +6,10 @@
  * - every `<id>.json.part` (the in-progress sidecar) is finalised as `<id>.json` with `state: "final"`,
  *   `endReason: "recovered"`, `endedAt` the time of its last write, and the repaired WAV's figures.
  *
- * Runs before the recorder accepts calls, so nothing it touches is being written. One broken file never stops the
- * others from being repaired; each outcome is reported.
+ * Runs before the recorder accepts calls, so nothing it touches is being written by this recorder. With a shared
+ * RECORDING_DIR and session store, files of a recording that is still live in the store (another recorder records
+ * it, or a survivor or this recorder's next life will continue or finalise it) are segments and are left alone
+ * (`keep`). One broken file never stops the others from being repaired; each outcome is reported.
  */
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,22 +18,41 @@ import { repairWav, type RepairResult } from './wav/repair-wav.js';
 /** What happened to one file. */
 export interface RepairOutcome {
   readonly file: string;
-  readonly action: 'wav-repaired' | 'raw-renamed' | 'sidecar-recovered' | 'failed';
+  readonly action: 'wav-repaired' | 'raw-renamed' | 'sidecar-recovered' | 'kept-live' | 'failed';
   readonly error?: string;
 }
 
 /** Largest sidecar read back (a sidecar keeps at most 32 metadata documents, each bounded). */
 const MAX_SIDECAR_BYTES = 16 * 1024 * 1024;
 
+/** Options of {@link repairRecordingDir}. */
+export interface RepairOptions {
+  /** True for a recording that is still live in the session store: its `.part` files are left as they are. */
+  readonly keep?: (recordingId: string) => Promise<boolean>;
+}
+
 /** Repairs every leftover `.part` file in `dir`; returns what was done, file by file. */
-export async function repairRecordingDir(dir: string): Promise<RepairOutcome[]> {
-  let names: string[];
+export async function repairRecordingDir(dir: string, options: RepairOptions = {}): Promise<RepairOutcome[]> {
+  let all: string[];
   try {
-    names = await readdir(dir);
+    all = await readdir(dir);
   } catch {
     return [];
   }
   const outcomes: RepairOutcome[] = [];
+  const kept = new Map<string, boolean>();
+  const names: string[] = [];
+  for (const name of all) {
+    if (!name.endsWith('.part')) continue;
+    const id = name.split('.')[0] ?? name;
+    let keep = kept.get(id);
+    if (keep === undefined) {
+      keep = options.keep ? await options.keep(id) : false;
+      kept.set(id, keep);
+    }
+    if (keep) outcomes.push({ file: name, action: 'kept-live' });
+    else names.push(name);
+  }
   const wavs = new Map<string, RepairResult>();
   for (const name of names) {
     if (!name.endsWith('.wav.part')) continue;

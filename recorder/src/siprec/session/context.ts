@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { RecorderConfig } from '../../config/config.js';
 import type { RecorderMetrics } from '../../observability/metrics.js';
-import type { SidecarWriter } from '../../recording/sidecar.js';
+import type { SidecarDocument, SidecarWriter } from '../../recording/sidecar.js';
 import type { IncomingRequest, RespondOptions } from '../../sip/core/transaction-user.js';
 import type { MessageSource } from '../../sip/transport/types.js';
 import type { RecordingHandle } from '../../media/engine/recording-handle.js';
@@ -36,6 +36,34 @@ export interface MediaSource {
   }): Promise<RecordingHandle>;
 }
 
+/**
+ * The shared session store as the SIPREC layer uses it (DESIGN.md §4): sessions are persisted as they change, and
+ * requests for dialogs another recorder held are taken over. Absent in tests that run the layer on its own.
+ */
+export interface SessionPersistence {
+  /** A session was answered here: store it with this recorder as owner. */
+  created(session: RecordingSession): void;
+  /** Its state changed (offer/answer, metadata, pause, refresh): save it. */
+  changed(session: RecordingSession): void;
+  /**
+   * The session ended here and its media is final: assembles its segments when it moved between recorders, stores
+   * it as ended and gives ownership up. Resolves with the final sidecar, or undefined when another recorder took
+   * the session over (it writes the sidecar, not us).
+   */
+  finish(session: RecordingSession, doc: SidecarDocument): Promise<SidecarDocument | undefined>;
+  /**
+   * An in-dialog request for a dialog this recorder does not hold (RFC 3261 §12.2.2). Resolves with the session
+   * rebuilt here (the caller handles the request as usual), `answered` when the request was answered already, or
+   * undefined when no recorder knows the dialog (the caller answers 481).
+   */
+  resume(
+    ctx: UserAgentContext,
+    incoming: IncomingRequest,
+  ): Promise<RecordingSession | 'answered' | undefined>;
+  /** An INVITE with `Replaces` (RFC 3891): resolves `answered`, or undefined when it replaces nothing stored. */
+  replace(ctx: UserAgentContext, incoming: IncomingRequest): Promise<'answered' | undefined>;
+}
+
 export interface UserAgentContext {
   readonly config: RecorderConfig;
   readonly logger: Logger;
@@ -46,6 +74,8 @@ export interface UserAgentContext {
   readonly clock: Clock;
   readonly random: (n: number) => Buffer;
   readonly newRecordingId: () => string;
+  /** The session store; undefined runs without persistence (unit tests of the SIPREC layer). */
+  readonly persistence?: SessionPersistence;
   /** Address put in SDP `c=`/`o=` and in Contact. */
   readonly mediaAddress: string;
   /** Our Contact for a dialog that arrived through `source`. */

@@ -23,6 +23,25 @@ import type { RecordingMediaResult, StreamMediaStats } from '../../media/engine/
 const MAX_RAW_METADATA = 32;
 
 export type SessionState = 'early' | 'confirmed' | 'ended';
+
+/** A stretch of the recording written by one recorder (DESIGN.md §4); times are epoch ms, `end` null while open. */
+export interface SessionSegment {
+  readonly recorderId: string;
+  readonly start: number;
+  end: number | null;
+  /** Audio files of the segment, relative to RECORDING_DIR. */
+  readonly files: readonly string[];
+}
+
+/** Per-session signalling counters, kept in the session store and the sidecar. */
+export interface SessionCounters {
+  reinvites: number;
+  updates: number;
+  metadataUpdates: number;
+  /** Times the session moved to another recorder after its owner died. */
+  failovers: number;
+  handovers: number;
+}
 export type MetadataStatus = 'none' | 'parsed' | 'sanitised' | 'unparsed';
 
 export interface RecordingSessionInit {
@@ -49,6 +68,8 @@ export class RecordingSession {
 
   state: SessionState = 'early';
   offer: SdpOffer | undefined;
+  /** Text of the accepted offer, kept for the session store (another recorder re-negotiates from it). */
+  offerSdp = '';
   answerSdp = '';
   answerVersion = 0;
   streams: StreamState[] = [];
@@ -66,6 +87,18 @@ export class RecordingSession {
   media: RecordingHandle | undefined;
   /** What the media worker reported when the recording was finalised. */
   mediaResult: RecordingMediaResult | undefined;
+  /**
+   * The recording's segments, oldest first; empty for a session that never used the session store (the sidecar
+   * then lists one segment of this recorder). The last one is this recorder's while the session is active here.
+   */
+  segments: SessionSegment[] = [];
+  readonly counters: SessionCounters = {
+    reinvites: 0,
+    updates: 0,
+    metadataUpdates: 0,
+    failovers: 0,
+    handovers: 0,
+  };
 
   constructor(init: RecordingSessionInit) {
     this.recordingId = init.recordingId;
@@ -231,7 +264,14 @@ export class RecordingSession {
       startedAt,
       endedAt,
       endReason: this.endReason ?? null,
-      segments: [{ recorderId, start: startedAt, end: endedAt }],
+      segments:
+        this.segments.length === 0
+          ? [{ recorderId, start: startedAt, end: endedAt }]
+          : this.segments.map((g) => ({
+              recorderId: g.recorderId,
+              start: new Date(g.start).toISOString(),
+              end: g.end !== null ? new Date(g.end).toISOString() : endedAt,
+            })),
       dtmf,
       recording: wav
         ? {

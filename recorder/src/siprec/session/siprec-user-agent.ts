@@ -11,6 +11,8 @@ import { getTag } from '../../sip/message/name-addr.js';
 import type { MessageSource } from '../../sip/transport/types.js';
 import type { StreamLiveness } from '../../media/engine/engine-protocol.js';
 import type { HealthReport, RecorderControl, SessionSummary } from '../../http/http-server.js';
+import type { SidecarDocument } from '../../recording/sidecar.js';
+import { extractSiprecBody } from '../body/index.js';
 import { ACCEPT, ALLOW, SUPPORTED, type UserAgentContext } from './context.js';
 import { handleInitialInvite } from './initial-invite.js';
 import { handleInDialog } from './in-dialog.js';
@@ -26,6 +28,8 @@ export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'a
   readonly isReady: () => boolean;
   /** Sees every admitted request first (the composition root registers Via `alias` connections, RFC 5923). */
   readonly onAdmittedRequest?: (incoming: IncomingRequest) => void;
+  /** Why the recorder serves calls in a degraded mode (session store unreachable), if it does. */
+  readonly degradedReasons?: () => readonly string[];
 };
 
 export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
@@ -106,10 +110,10 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     const inDialog = getTag(request.headers.get('To')) !== undefined;
     const run = (): Promise<void> | void => {
       if (request.method === 'OPTIONS' && !inDialog) return this.#options(incoming);
-      if (inDialog) return handleInDialog(this.#ctx, incoming);
+      if (inDialog) return this.#inDialog(incoming);
       switch (request.method) {
         case 'INVITE':
-          return handleInitialInvite(this.#ctx, incoming);
+          return this.#initialInvite(incoming);
         case 'BYE':
         case 'UPDATE':
         case 'INFO':
@@ -154,11 +158,22 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
 
   health(): HealthReport {
     const ready = this.#deps.isReady();
+    const degraded = this.#deps.degradedReasons?.() ?? [];
     return {
       ready,
       draining: this.#draining,
-      reasons: [...(ready ? [] : ['starting']), ...(this.#draining ? ['draining'] : [])],
+      degraded: degraded.length > 0,
+      reasons: [...(ready ? [] : ['starting']), ...(this.#draining ? ['draining'] : []), ...degraded],
     };
+  }
+
+  /**
+   * Stops recording a session here without BYE and without a final sidecar: another recorder took it over (its
+   * write fenced ours) and finishes the recording.
+   */
+  stopRecording(recordingId: string): void {
+    const session = this.registry.byRecording(recordingId);
+    if (session) this.#endSession(session, 'taken-over', { sendBye: false });
   }
 
   listSessions(): readonly SessionSummary[] {
@@ -188,6 +203,59 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
+
+  /**
+   * A new INVITE: with `Replaces` (RFC 3891) it may continue a recording another recorder held; otherwise a new
+   * recording session, stored once answered.
+   */
+  async #initialInvite(incoming: IncomingRequest): Promise<void> {
+    const persistence = this.#deps.persistence;
+    if (persistence && incoming.request.headers.get('Replaces') !== undefined) {
+      if ((await persistence.replace(this.#ctx, incoming)) === 'answered') {
+        this.#deps.metrics.activeSessions.set(this.registry.size);
+        return;
+      }
+    }
+    await handleInitialInvite(this.#ctx, incoming);
+    if (!persistence) return;
+    const h = incoming.request.headers;
+    const session = this.registry.byDialog(
+      `${h.get('Call-ID') ?? ''};${incoming.localTag};${getTag(h.get('From')) ?? ''}`,
+    );
+    if (!session || session.ended || session.segments.length > 0) return;
+    session.offerSdp = rawOffer(incoming) ?? '';
+    persistence.created(session);
+  }
+
+  /**
+   * An in-dialog request. A dialog not held here may belong to a recorder that died: the session store decides
+   * (failover, DESIGN.md §4). Offers, metadata and refreshes are saved to the store once handled.
+   */
+  async #inDialog(incoming: IncomingRequest): Promise<void> {
+    const { request } = incoming;
+    const persistence = this.#deps.persistence;
+    if (!persistence || request.method === 'ACK') return handleInDialog(this.#ctx, incoming);
+    const dialogId = Dialog.idOfRequest(request);
+    const now = this.#deps.clock.now();
+    let session = this.registry.byDialog(dialogId);
+    if (!session && !(request.method === 'BYE' && this.registry.isTombstoned(dialogId, now))) {
+      const resumed = await persistence.resume(this.#ctx, incoming);
+      if (resumed === 'answered') return;
+      if (resumed !== undefined && !this.registry.byRecording(resumed.recordingId)) {
+        this.registry.add(resumed);
+        this.#deps.metrics.activeSessions.set(this.registry.size);
+      }
+      session = resumed;
+    }
+    const offerBefore = session?.offer;
+    await handleInDialog(this.#ctx, incoming);
+    if (!session || session.ended) return;
+    if (request.method === 'INVITE') session.counters.reinvites++;
+    else if (request.method === 'UPDATE') session.counters.updates++;
+    else return;
+    if (session.offer !== offerBefore) session.offerSdp = rawOffer(incoming) ?? session.offerSdp;
+    persistence.changed(session);
+  }
 
   #options(incoming: IncomingRequest): void {
     // INTEROP §11: answer whatever the Request-URI user and even with Max-Forwards: 0; 503 while we cannot take
@@ -257,7 +325,10 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
         { reason, durationMs: now - session.startedAt, wav: session.mediaResult?.wav?.path ?? null },
         'recording session ended',
       );
-      await this.#deps.sidecars.finalize(session.toSidecar(this.#deps.config.recorderId));
+      let doc: SidecarDocument | undefined = session.toSidecar(this.#deps.config.recorderId);
+      // A recording that moved between recorders is assembled first; one taken over by a newer owner is theirs.
+      if (this.#deps.persistence) doc = await this.#deps.persistence.finish(session, doc);
+      if (doc) await this.#deps.sidecars.finalize(doc);
     })().catch((err: unknown) => {
       log.error({ err }, 'cannot write final sidecar');
     });
@@ -294,6 +365,7 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
         });
       }
       log.info({ paused }, paused ? 'recording paused' : 'recording resumed');
+      this.#deps.persistence?.changed(session);
     }
     return true;
   }
@@ -318,6 +390,21 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
         this.#endSession(session, 'session-timeout', { sendBye: true });
       }
     }
+  }
+}
+
+/** The SDP text of a request's body (kept in the session store), or undefined when it has none. */
+function rawOffer(incoming: IncomingRequest): string | undefined {
+  const { request } = incoming;
+  if (request.body.length === 0) return undefined;
+  try {
+    return extractSiprecBody(
+      request.headers.get('Content-Type'),
+      request.body,
+      request.headers.get('Content-Disposition'),
+    ).sdp;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,122 @@
+/**
+ * Where the segments of a recording live until they are assembled (DESIGN.md §4). A recording that moved between
+ * recorders has one audio file per recorder; the recorder that finishes it reads them all through this interface,
+ * so the shared RECORDING_DIR used today can later be replaced by an object store (keys instead of paths).
+ *
+ * Names are relative to the storage root and use `/`; the first segment keeps the final name `<id>.wav` (a
+ * recording that never moved is not touched), later ones are written under `.segments/<id>/<n>/`.
+ */
+import { mkdir, readFile, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, normalize, sep } from 'node:path';
+
+/** One stored object: its name and bytes. */
+export interface StoredObject {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/** Storage of recording segments: a shared directory now, an object store later. */
+export interface SegmentStorage {
+  /** Names of every audio object of a recording (segments, including files a killed writer left as `.part`). */
+  list(recordingId: string): Promise<string[]>;
+  /** The object `name`, else a killed writer's `name.part`; undefined when neither exists. */
+  read(name: string): Promise<StoredObject | undefined>;
+  /** Writes `name` whole; readers see the old object or the new one, never half of it. */
+  write(name: string, data: Buffer): Promise<void>;
+  /** Removes `name` (and a `name.part` left next to it); absent objects are ignored. */
+  remove(name: string): Promise<void>;
+}
+
+/** Largest object read back: 4 GiB is the most a RIFF file can hold. */
+const MAX_OBJECT_BYTES = 0xffffffff;
+
+/** Name of segment `index` (1-based) of a recording: the first keeps the final name. */
+export function segmentFileName(recordingId: string, index: number): string {
+  return index <= 1 ? `${recordingId}.wav` : `${segmentDirectoryName(recordingId, index)}/${recordingId}.wav`;
+}
+
+/** Directory (relative) the media engine writes segment `index` ≥ 2 into. */
+export function segmentDirectoryName(recordingId: string, index: number): string {
+  return `.segments/${recordingId}/${index}`;
+}
+
+/** `SegmentStorage` on a directory shared by every recorder (a ReadWriteMany volume in Kubernetes). */
+export class DirectorySegmentStorage implements SegmentStorage {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  async list(recordingId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const name of [`${recordingId}.wav`, `${recordingId}.wav.part`]) {
+      if (await this.#exists(name)) out.push(name);
+    }
+    const base = `.segments/${recordingId}`;
+    let indexes: string[];
+    try {
+      indexes = await readdir(this.#path(base));
+    } catch {
+      return out;
+    }
+    for (const index of indexes.sort((a, b) => Number(a) - Number(b))) {
+      let files: string[];
+      try {
+        files = await readdir(this.#path(`${base}/${index}`));
+      } catch {
+        continue;
+      }
+      for (const f of files) if (/\.wav(\.part)?$/.test(f)) out.push(`${base}/${index}/${f}`);
+    }
+    return out;
+  }
+
+  async read(name: string): Promise<StoredObject | undefined> {
+    for (const candidate of [name, `${name}.part`]) {
+      try {
+        const data = await readFile(this.#path(candidate));
+        if (data.length > MAX_OBJECT_BYTES) throw new Error(`${candidate} is larger than a WAV can be`);
+        return { name: candidate, data };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return undefined;
+  }
+
+  async write(name: string, data: Buffer): Promise<void> {
+    const path = this.#path(name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(`${path}.assembling`, data);
+    await rename(`${path}.assembling`, path);
+  }
+
+  async remove(name: string): Promise<void> {
+    for (const candidate of [name, `${name}.part`]) {
+      await unlink(this.#path(candidate)).catch(() => undefined);
+    }
+    // Segment directories are removed once empty, so `.segments/` does not fill with husks.
+    const parts = name.split('/');
+    if (parts[0] === '.segments' && parts.length === 4) {
+      await rmdir(this.#path(parts.slice(0, 3).join('/'))).catch(() => undefined);
+      await rmdir(this.#path(parts.slice(0, 2).join('/'))).catch(() => undefined);
+    }
+  }
+
+  async #exists(name: string): Promise<boolean> {
+    try {
+      return (await stat(this.#path(name))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** The path of a name, refusing anything that would leave the root (names come from the shared store). */
+  #path(name: string): string {
+    const clean = normalize(name);
+    if (clean.startsWith('..') || clean.startsWith(sep) || clean.includes(`${sep}..${sep}`) || clean === '..')
+      throw new Error(`segment name ${JSON.stringify(name)} leaves the recording directory`);
+    return join(this.#root, clean);
+  }
+}
