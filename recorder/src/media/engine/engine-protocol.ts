@@ -191,6 +191,15 @@ export type EngineEvent =
       readonly portsInUse: number;
     }
   | {
+      /**
+       * RFC 4733 events of one recording as they end (within a tick), for pause triggers (RecordingPolicy `pause`):
+       * the final result still lists every event not inside a pause.
+       */
+      readonly type: 'dtmf';
+      readonly recordingId: string;
+      readonly events: readonly DtmfEvent[];
+    }
+  | {
       readonly type: 'log';
       readonly level: 'warn' | 'error' | 'info';
       readonly msg: string;

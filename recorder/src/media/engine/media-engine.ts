@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type {
+  DtmfEvent,
   EngineEvent,
   EngineReply,
   EngineRequest,
@@ -41,6 +42,8 @@ export interface MediaEngineOptions {
   readonly logger: Logger;
   /** Receives each worker's periodic report. */
   readonly onReport?: (report: MediaReport) => void;
+  /** Receives RFC 4733 events of a recording within a tick of their end (pause triggers). */
+  readonly onDtmf?: (recordingId: string, events: readonly DtmfEvent[]) => void;
   readonly reportIntervalMs?: number;
   /** How often workers drive jitter buffers and timelines, ms; default 40. */
   readonly tickMs?: number;
@@ -228,6 +231,10 @@ export class MediaEngine {
   #onEvent(slot: WorkerSlot, event: EngineEvent): void {
     if (event.type === 'log') {
       this.#logger[event.level]({ ...event.fields, worker: slot.init.index }, event.msg);
+      return;
+    }
+    if (event.type === 'dtmf') {
+      this.#options.onDtmf?.(event.recordingId, event.events);
       return;
     }
     slot.portsInUse = event.portsInUse;

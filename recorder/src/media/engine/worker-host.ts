@@ -41,6 +41,13 @@ class WorkerRecording {
   writer: RecordingWriter | undefined;
   writeError: string | null = null;
   pausedAt: number | undefined;
+  /** DTMF events already reported live, per RTP port. */
+  readonly dtmfReported = new Map<number, number>();
+  /**
+   * Paused spans [from, to): DTMF events inside them are left out of the result, like the audio — a pause is for
+   * what must not be kept (PCI: card numbers keyed while recording is paused). Bounded like the events themselves.
+   */
+  readonly pauses: { from: number; to: number }[] = [];
 
   constructor(
     readonly id: string,
@@ -122,12 +129,16 @@ export class WorkerHost {
         const rec = this.#recording(req.recordingId);
         rec.pausedAt ??= req.atMs;
         rec.writer?.pause(req.atMs);
+        if (rec.pauses.length < 1000 && rec.pauses.at(-1)?.to !== Infinity)
+          rec.pauses.push({ from: req.atMs, to: Infinity });
         return null;
       }
       case 'resume': {
         const rec = this.#recording(req.recordingId);
         if (rec.pausedAt !== undefined) rec.writer?.resume(req.atMs);
         rec.pausedAt = undefined;
+        const open = rec.pauses.at(-1);
+        if (open?.to === Infinity) open.to = req.atMs;
         return null;
       }
       case 'finalize':
@@ -199,6 +210,7 @@ export class WorkerHost {
     receiver.close();
     this.#ports.release(receiver.pair);
     rec.receivers.delete(rtpPort);
+    rec.dtmfReported.delete(rtpPort);
   }
 
   async #finalize(id: string, endMs: number, keep: boolean): Promise<RecordingMediaResult | null> {
@@ -217,6 +229,7 @@ export class WorkerHost {
     }
     rec.receivers.clear();
     dtmf.sort((a, b) => a.atMs - b.atMs);
+    const kept = dtmf.filter((d) => !rec.pauses.some((p) => d.atMs >= p.from && d.atMs < p.to));
     const writer = rec.writer;
     if (!keep) {
       if (writer) {
@@ -240,7 +253,7 @@ export class WorkerHost {
         rec.writeError ??= (err as Error).message;
       }
     }
-    return { recordingId: id, wav, streams, dtmf, writeError: rec.writeError };
+    return { recordingId: id, wav, streams, dtmf: kept, writeError: rec.writeError };
   }
 
   #statsOf(rec: WorkerRecording, receiver: StreamReceiver): StreamMediaStats {
@@ -276,7 +289,15 @@ export class WorkerHost {
   #onTick(): void {
     const now = this.#now();
     for (const rec of this.#recordings.values()) {
-      for (const receiver of rec.receivers.values()) receiver.tick(now);
+      for (const receiver of rec.receivers.values()) {
+        receiver.tick(now);
+        const events = receiver.dtmfEvents;
+        const reported = rec.dtmfReported.get(receiver.rtpPort) ?? 0;
+        if (events.length > reported) {
+          rec.dtmfReported.set(receiver.rtpPort, events.length);
+          this.#post({ type: 'dtmf', recordingId: rec.id, events: events.slice(reported) });
+        }
+      }
       rec.writer?.tick(now);
     }
   }
