@@ -27,6 +27,9 @@ import { FailoverCoordinator } from '../siprec/failover/failover-coordinator.js'
 import { createSessionStore } from '../store/create-session-store.js';
 import type { SessionStore } from '../store/session-store.js';
 import { registerStoreMetrics } from '../store/store-metrics.js';
+import { PolicyEngine } from '../policy/policy-engine.js';
+import { PolicySet } from '../policy/policy-set.js';
+import { PolicyWatcher } from '../policy/policy-watcher.js';
 
 export const RECORDER_VERSION = '0.1.0';
 
@@ -47,6 +50,8 @@ export class Recorder {
   readonly #sidecars: SidecarWriter;
   readonly #store: SessionStore;
   readonly #failover: FailoverCoordinator;
+  readonly #policy: PolicyEngine;
+  readonly #policyWatcher: PolicyWatcher | undefined;
   #media: MediaEngine | undefined;
   #ports: RecorderPorts | undefined;
   #ready = false;
@@ -102,6 +107,29 @@ export class Recorder {
       stopRecording: (recordingId) => this.userAgent.stopRecording(recordingId),
     });
 
+    // RecordingPolicies (POLICY_FILE): validated with the configuration, reloaded when the ConfigMap changes.
+    const policyFile = config.policyFile;
+    this.#policyWatcher = policyFile
+      ? new PolicyWatcher({
+          path: policyFile.path,
+          initial: policyFile.initial,
+          logger,
+          onReload: () => this.metrics.policyReloads.inc({ result: 'ok' }),
+          onInvalid: () => this.metrics.policyReloads.inc({ result: 'invalid' }),
+        })
+      : undefined;
+    const noPolicies = PolicySet.empty();
+    this.#policy = new PolicyEngine({
+      policies: () => this.#policyWatcher?.current ?? noPolicies,
+      logger,
+      clock: { now: () => Date.now() },
+      decisions: this.metrics.policyDecisions,
+      setPaused: (recordingId, paused) =>
+        paused ? this.userAgent.pause(recordingId) : this.userAgent.resume(recordingId),
+      sessionOf: (recordingId) => this.userAgent.registry.byRecording(recordingId),
+      agent: config.recorderId,
+    });
+
     this.userAgent = new SiprecUserAgent({
       config,
       logger,
@@ -122,6 +150,7 @@ export class Recorder {
       isReady: () => this.#ready,
       onAdmittedRequest: (incoming) => this.#registerAlias(incoming),
       persistence: this.#failover,
+      policy: this.#policy,
       degradedReasons: () => (this.#store.health().degraded ? ['session store degraded'] : []),
     });
 
@@ -143,7 +172,7 @@ export class Recorder {
       },
       this.userAgent,
     );
-    this.#http = new HttpServer(this.userAgent, this.metrics.registry, logger);
+    this.#http = new HttpServer(this.#policy.guard(this.userAgent), this.metrics.registry, logger);
     this.metrics.sessionsByCodecSource = () => {
       const counts = new Map<string, number>();
       for (const session of this.userAgent.registry.all()) {
@@ -182,6 +211,7 @@ export class Recorder {
       portMax: this.config.rtpPortMax,
       logger: this.logger,
       onReport: (report) => this.#onMediaReport(report),
+      onDtmf: (recordingId, events) => this.#policy.onDtmf(recordingId, events),
     });
     await this.#transports.start();
     this.userAgent.attach(this.#core);
@@ -193,6 +223,7 @@ export class Recorder {
     this.#ports = { sip: addresses.udp.port, tls: addresses.tls?.port, http };
     this.#ready = true;
     this.#failover.start();
+    this.#policyWatcher?.start();
     this.logger.info(
       {
         sip: this.#ports.sip,
@@ -231,6 +262,7 @@ export class Recorder {
     await new Promise((r) => setTimeout(r, 50));
     await this.userAgent.settled();
     this.#failover.stop();
+    this.#policyWatcher?.stop();
     await this.#sidecars.flush();
     await this.#store.close();
     await this.#media?.close();

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { availableParallelism, hostname } from 'node:os';
 import { CidrList } from '../net/cidr.js';
 import { EncryptionKey } from '../store/encryption-key.js';
+import { PolicySet } from '../policy/policy-set.js';
 import { parseDurationMs } from './duration.js';
 
 export type SrtpPolicy = 'optional' | 'required' | 'disabled';
@@ -50,6 +51,11 @@ export interface RecorderConfig {
   readonly mediaTimeoutMs: number;
   readonly allowedSources: CidrList;
   readonly logLevel: LogLevel;
+  /**
+   * RecordingPolicies compiled by the operator (POLICY_FILE, policies.json): the path, watched for changes while
+   * running, and the policies read and validated at start (a bad file stops the recorder like any bad variable).
+   */
+  readonly policyFile?: { readonly path: string; readonly initial: PolicySet };
 }
 
 /** One variable with its flag, parser and documentation: the single table README.md mirrors. */
@@ -95,6 +101,10 @@ export const SETTINGS: readonly Setting[] = [
   },
   { env: 'MEDIA_TIMEOUT', describe: 'end sessions whose streams are silent this long (default 5m; 0 = off)' },
   { env: 'ALLOWED_SOURCES', describe: 'comma-separated CIDRs allowed to send SIP (default: any)' },
+  {
+    env: 'POLICY_FILE',
+    describe: 'RecordingPolicies as compiled by the operator (policies.json); reloaded when it changes',
+  },
   { env: 'LOG_LEVEL', describe: 'fatal | error | warn | info | debug | trace | silent (default info)' },
 ];
 
@@ -235,6 +245,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     }
   }
 
+  let policyFile: RecorderConfig['policyFile'];
+  const policyPath = read('POLICY_FILE');
+  if (policyPath !== undefined) {
+    try {
+      policyFile = { path: policyPath, initial: PolicySet.loadSync(policyPath) };
+    } catch (err) {
+      problems.push(`POLICY_FILE: ${(err as Error).message}`);
+    }
+  }
+
   const config: RecorderConfig = {
     sipHost,
     sipPort,
@@ -262,6 +282,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       'info',
     ),
+    ...(policyFile !== undefined ? { policyFile } : {}),
   };
   if (config.sessionTimeoutMs < 1000) problems.push('SESSION_TIMEOUT must be at least 1s');
   if (problems.length > 0) throw new ConfigError(problems);

@@ -30,14 +30,20 @@ export interface HealthReport {
   readonly reasons: readonly string[];
 }
 
+/** Why a pause or resume was refused (a RecordingPolicy's pause rules): the status and message to answer with. */
+export interface PauseRefusal {
+  readonly status: number;
+  readonly error: string;
+}
+
 /** What the HTTP layer may ask of the recorder. */
 export interface RecorderControl {
   health(): HealthReport;
   listSessions(): readonly SessionSummary[];
   getSession(recordingId: string): SessionSummary | undefined;
-  /** Returns false when no such session is active. */
-  pause(recordingId: string): boolean;
-  resume(recordingId: string): boolean;
+  /** Returns false when no such session is active, a refusal when its policy does not allow it. */
+  pause(recordingId: string): boolean | PauseRefusal;
+  resume(recordingId: string): boolean | PauseRefusal;
   /** Starts draining: no new sessions, readiness 503 (DESIGN.md §5). */
   drain(): void;
 }
@@ -118,6 +124,7 @@ export class HttpServer {
       }
       if (action !== undefined && method === 'POST') {
         const done = action === 'pause' ? this.control.pause(id) : this.control.resume(id);
+        if (typeof done === 'object') return send(res, done.status, { error: done.error });
         return done
           ? send(res, 200, this.control.getSession(id))
           : send(res, 404, { error: `no active session ${id}` });

@@ -69,6 +69,18 @@ export class RecorderMetrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
   });
+  readonly policyDecisions = new Counter({
+    name: 'siprec_policy_decisions_total',
+    help: 'RecordingPolicy decisions (at the INVITE, and each change after a metadata update), by policy and action',
+    labelNames: ['policy', 'action'] as const,
+    registers: [this.registry],
+  });
+  readonly policyReloads = new Counter({
+    name: 'siprec_policy_reloads_total',
+    help: 'Changes of POLICY_FILE seen while running: applied (ok) or refused (invalid, the previous policies stay)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly rtpPortsInUse = new Gauge({
     name: 'siprec_rtp_ports_in_use',
     help: 'RTP/RTCP ports bound for active streams',

@@ -9,6 +9,7 @@ import type { SidecarDocument, SidecarWriter } from '../../recording/sidecar.js'
 import type { IncomingRequest, RespondOptions } from '../../sip/core/transaction-user.js';
 import type { MessageSource } from '../../sip/transport/types.js';
 import type { RecordingHandle } from '../../media/engine/recording-handle.js';
+import type { PolicyEngine } from '../../policy/policy-engine.js';
 import type { PortSource } from './media-negotiator.js';
 import type { RecordingSession } from './recording-session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -74,6 +75,8 @@ export interface UserAgentContext {
   readonly clock: Clock;
   readonly random: (n: number) => Buffer;
   readonly newRecordingId: () => string;
+  /** RecordingPolicies (record / skip / reject, pause rules); undefined records every call (unit tests). */
+  readonly policy?: PolicyEngine;
   /** The session store; undefined runs without persistence (unit tests of the SIPREC layer). */
   readonly persistence?: SessionPersistence;
   /** Address put in SDP `c=`/`o=` and in Contact. */

@@ -36,6 +36,7 @@ export async function handleInDialog(ctx: UserAgentContext, incoming: IncomingRe
   const accepted = session.dialog.acceptRequest(request);
   if (!accepted.accepted) return ctx.respond(incoming, accepted.status, { reason: accepted.reason });
   session.lastSignalAt = now;
+  if (request.method !== 'BYE') ctx.policy?.onRequest(session, request.headers); // header pause triggers
 
   switch (request.method) {
     case 'INVITE':
@@ -99,6 +100,8 @@ async function handleOffer(
         'metadata update kept raw: it could not be parsed',
       );
     } else if (outcome.sanitised) ctx.metrics.metadataSanitised.inc();
+    // Participants often arrive only now (Avaya SBCE UPDATE, INTEROP §3.4): the policy may switch record ↔ skip.
+    if (outcome.ok) ctx.policy?.reevaluate(session);
   }
 
   const responseHeaders: [string, string][] = [
@@ -119,11 +122,8 @@ async function handleOffer(
       try {
         const media = session.media;
         if (!media) throw new SessionError('SESSION_NO_MEDIA', 500, 'the session has no recording');
-        const negotiation = await negotiateOffer(
-          parsed.offer,
-          session.streams,
-          negotiationContext(ctx, media),
-        );
+        const offered = await negotiateOffer(parsed.offer, session.streams, negotiationContext(ctx, media));
+        const negotiation = ctx.policy?.shapeAnswer(session, offered) ?? offered;
         if (session.ended) return; // finalising the recording closes every port of it
         const answerVersion = session.answerVersion + 1;
         const answerSdp = buildAnswer(parsed.offer, negotiation.answer, {
@@ -137,7 +137,8 @@ async function handleOffer(
         session.answerVersion = answerVersion;
         session.answerSdp = answerSdp;
         // Before the 200 OK: new ports must receive, held streams stop, resumed ones re-latch.
-        await media.configure(mediaStreamsOf(session.streams)).catch((err: unknown) => {
+        const configured = ctx.policy?.mediaStreams(session) ?? mediaStreamsOf(session.streams);
+        await media.configure(configured).catch((err: unknown) => {
           log.error({ err: (err as Error).message }, 'media worker refused the re-negotiated streams');
         });
         log.info(

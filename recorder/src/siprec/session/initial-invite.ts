@@ -141,6 +141,12 @@ async function answerInvite(
     }
   }
 
+  // RecordingPolicy: `reject` is a deliberate refusal, 480 (INTEROP §10) rather than 486/503, which make SRCs try
+  // the next SRS (Oracle's "SRS busy" flow) — a sibling recorder with the same policies would only refuse again.
+  const decision = ctx.policy?.decide(session, headers);
+  if (decision?.action === 'reject' && ctx.policy)
+    return reject(480, 'Temporarily Unavailable', ctx.policy.refusalHeaders(decision));
+
   // The recording goes to the least-loaded media worker, which binds its ports before the 200 OK leaves.
   const media = await ctx.media.openRecording({
     recordingId: session.recordingId,
@@ -150,6 +156,7 @@ async function answerInvite(
   let negotiation: Awaited<ReturnType<typeof negotiateOffer>>;
   try {
     negotiation = await negotiateOffer(parsed.offer, [], negotiationContext(ctx, media));
+    if (ctx.policy) negotiation = ctx.policy.shapeAnswer(session, negotiation); // skip: every stream inactive
   } catch (err) {
     await media.discard().catch(() => undefined);
     throw err;
@@ -165,7 +172,7 @@ async function answerInvite(
   session.streams = negotiation.streams;
   session.media = media;
   try {
-    await media.configure(mediaStreamsOf(session.streams));
+    await media.configure(ctx.policy?.mediaStreams(session) ?? mediaStreamsOf(session.streams));
   } catch (err) {
     await media.discard().catch(() => undefined);
     throw err instanceof MediaEngineError

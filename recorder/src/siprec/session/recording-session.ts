@@ -18,6 +18,7 @@ import type { SdpOffer } from '../sdp/index.js';
 import type { StreamState } from './stream-state.js';
 import type { RecordingHandle } from '../../media/engine/recording-handle.js';
 import type { RecordingMediaResult, StreamMediaStats } from '../../media/engine/engine-protocol.js';
+import type { SessionPolicy } from '../../policy/session-policy.js';
 
 /** Raw metadata documents kept per session; an SRC sending endless UPDATEs must not grow memory without bound. */
 const MAX_RAW_METADATA = 32;
@@ -87,6 +88,8 @@ export class RecordingSession {
   media: RecordingHandle | undefined;
   /** What the media worker reported when the recording was finalised. */
   mediaResult: RecordingMediaResult | undefined;
+  /** The RecordingPolicy decision and pause state; undefined when the recorder runs without policies. */
+  policy: SessionPolicy | undefined;
   /**
    * The recording's segments, oldest first; empty for a session that never used the session store (the sidecar
    * then lists one segment of this recorder). The last one is this recorder's while the session is active here.
@@ -263,7 +266,7 @@ export class RecordingSession {
       streams,
       startedAt,
       endedAt,
-      endReason: this.endReason ?? null,
+      endReason: (this.policy ? this.policy.sidecarEndReason(this.endReason) : this.endReason) ?? null,
       segments:
         this.segments.length === 0
           ? [{ recorderId, start: startedAt, end: endedAt }]
@@ -288,6 +291,7 @@ export class RecordingSession {
         transport: this.source.protocol,
       },
       sipHeaders: this.correlationHeaders,
+      ...(this.policy ? { policy: this.policy.toSidecar(this.endReason) } : {}),
       metadata: {
         status: this.metadataStatus,
         dialect: this.metadata?.dialect ?? null,
