@@ -109,7 +109,7 @@ export async function assembleRecording(
     // The first segment's name is the assembled file's own: it has just been replaced, only a `.part` remains.
     if (a.object === null) continue;
     if (a.object === file) continue;
-    await storage.remove(a.object.endsWith('.part') ? a.object.slice(0, -'.part'.length) : a.object);
+    await storage.remove(a.object);
   }
 
   const done: AssembledSegment[] = placed.map((p) => {

@@ -23,7 +23,7 @@ export interface SegmentStorage {
   read(name: string): Promise<StoredObject | undefined>;
   /** Writes `name` whole; readers see the old object or the new one, never half of it. */
   write(name: string, data: Buffer): Promise<void>;
-  /** Removes `name` (and a `name.part` left next to it); absent objects are ignored. */
+  /** Removes exactly `name` (as `list` or `read` named it); an absent object is ignored. */
   remove(name: string): Promise<void>;
 }
 
@@ -93,9 +93,7 @@ export class DirectorySegmentStorage implements SegmentStorage {
   }
 
   async remove(name: string): Promise<void> {
-    for (const candidate of [name, `${name}.part`]) {
-      await unlink(this.#path(candidate)).catch(() => undefined);
-    }
+    await unlink(this.#path(name)).catch(() => undefined);
     // Segment directories are removed once empty, so `.segments/` does not fill with husks.
     const parts = name.split('/');
     if (parts[0] === '.segments' && parts.length === 4) {

@@ -251,7 +251,7 @@ export class FailoverCoordinator implements SessionPersistence {
     const doc = await finishSegments(this.#o.storage, session, session.toSidecar(this.#o.recorderId));
     const single = session.segments.length < 2;
     const finalDoc = single ? await this.#singleSegmentRecording(session, doc) : doc;
-    await this.#o.sidecars.finalize(finalDoc);
+    await this.#o.sidecars.finalize({ ...finalDoc, finalisedBy: this.#o.recorderId });
     // The dead recorder's in-progress sidecar is not this writer's: remove it by name.
     await unlink(join(this.#o.recordingDir, `${session.recordingId}.json.part`)).catch(() => undefined);
     await this.#endInStore(session, token);

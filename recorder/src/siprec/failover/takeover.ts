@@ -123,6 +123,15 @@ export class SessionTakeover {
       } else {
         ctx.respond(incoming, 200);
       }
+      // The SRC hung up while its media went to the dead recorder: this recorder's (empty) segment marks where the
+      // call really ended, so the gap up to the BYE is silent and listed, and the file lasts as long as the call.
+      session.segments.push({
+        recorderId: this.#deps.recorderId,
+        start: receivedAt,
+        end: receivedAt,
+        files: [],
+      });
+      session.counters.failovers++;
       session.end('bye', receivedAt);
       log.info({ previousOwner: lease.previousOwner }, 'BYE for a session of a stopped recorder: finalised');
       await this.#deps.finishTaken(session, lease.token, lease.previousOwner);
