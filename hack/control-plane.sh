@@ -14,6 +14,7 @@
 #   kubectl ARGS…      run the pinned kubectl against the running plane
 #   kubectl-path       print the pinned kubectl's path (building it if needed)
 #   helm-path          print the pinned helm's path (building it if needed)
+#   build-helm         compile helm (first time only)
 #
 # Binaries are built from the Go modules pinned in hack/versions.env, through the Go module proxy configured on the
 # machine, by the wrapper modules hack/k8s and hack/helm, into
@@ -51,17 +52,61 @@ die() {
 # ---------------------------------------------------------------------------------------------------------------
 # build
 
-k8s_binaries_present() {
-  [ -x "$BIN_DIR/kube-apiserver" ] && [ -x "$BIN_DIR/kube-controller-manager" ] && [ -x "$BIN_DIR/kubectl" ] &&
-    [ -x "$BIN_DIR/etcd" ]
+K8S_PACKAGES=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+  k8s.io/kubernetes/cmd/kubectl ./cmd/etcd)
+
+# The version stamps Kubernetes' own build sets with -X (hack/lib/version.sh upstream): without them every
+# component reports v0.0.0-master+$Format:%H$, which `kubectl version` cannot even parse.
+k8s_ldflags() {
+  local minor="${K8S_VERSION#v1.}" flags="-s -w" pkg
+  minor="${minor%%.*}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  printf '%s' "$flags"
 }
 
-# go_build MODULE_DIR OUT_DIR PACKAGE… — one `go build` for all packages (they share most of their dependency
-# graph, so the second and third binaries cost little more than linking). Built into a temporary directory and
-# renamed, so an interrupted build never leaves a half-written binary that looks cached.
+# As helm's Makefile does: its version, and the Kubernetes minor of the client-go it is built with (what
+# `helm template` reports as .Capabilities.KubeVersion and what `helm lint` checks deprecations against).
+helm_ldflags() {
+  local minor pkg flags
+  minor="$(sed -n 's#^[[:space:]]*k8s\.io/client-go v0\.\([0-9]*\)\..*#\1#p' "$HACK_DIR/helm/go.mod" | head -n 1)"
+  flags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  flags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    flags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=${minor:-36}"
+  done
+  printf '%s' "$flags"
+}
+
+# build_stamp MODULE_DIR LDFLAGS — a digest of what the binaries are built from (the wrapper module's go.mod,
+# go.sum and sources, and the flags), kept beside them: when it changes, the next `build` or `up` rebuilds.
+build_stamp() {
+  {
+    cat "$1/go.mod" "$1/go.sum"
+    find "$1" -name '*.go' -type f | LC_ALL=C sort | xargs -r cat
+    printf 'CGO_ENABLED=0 -trimpath -ldflags=%s\n' "$2"
+  } | sha256sum | cut -d' ' -f1
+}
+
+# built OUT_DIR MODULE_DIR LDFLAGS BINARY… — true when every binary is there and was built from the current inputs.
+built() {
+  local out_dir="$1" module_dir="$2" ldflags="$3" bin
+  shift 3
+  for bin in "$@"; do [ -x "$out_dir/$bin" ] || return 1; done
+  [ "$(cat "$out_dir/.stamp" 2>/dev/null)" = "$(build_stamp "$module_dir" "$ldflags")" ]
+}
+
+k8s_built() { built "$BIN_DIR" "$HACK_DIR/k8s" "$(k8s_ldflags)" kube-apiserver kube-controller-manager kubectl etcd; }
+helm_built() { built "$HELM_DIR" "$HACK_DIR/helm" "$(helm_ldflags)" helm; }
+
+# go_build MODULE_DIR OUT_DIR LDFLAGS PACKAGE… — one `go build` for all packages (they share most of their
+# dependency graph, so each further binary costs little more than its link). Static (CGO_ENABLED=0) like upstream's
+# release binaries. Built into a temporary directory and renamed, so an interrupted build never leaves a
+# half-written binary that looks cached.
 go_build() {
-  local module_dir="$1" out_dir="$2"
-  shift 2
+  local module_dir="$1" out_dir="$2" ldflags="$3"
+  shift 3
   command -v go >/dev/null || die "go is not installed: it is needed once to build $(basename "$out_dir")"
   local tmp="$out_dir.tmp.$$" started
   # We hold the build lock: any other temporary directory is a leftover of a build that was killed.
@@ -70,11 +115,11 @@ go_build() {
   # shellcheck disable=SC2064 # expand now: $tmp is local
   trap "rm -rf '$tmp'" EXIT
   started=$(date +%s)
-  log "building $* into $out_dir (first time only; several minutes)"
-  if ! (cd "$module_dir" && go build -trimpath -ldflags='-s -w' -o "$tmp/" "$@"); then
-    rm -rf "$tmp"
+  log "building $* into $out_dir (first time only; 10-30 minutes on two cores)"
+  if ! (cd "$module_dir" && CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/" "$@"); then
     die "go build failed in $module_dir"
   fi
+  build_stamp "$module_dir" "$ldflags" >"$tmp/.stamp"
   rm -rf "$out_dir"
   mv "$tmp" "$out_dir"
   log "built in $(($(date +%s) - started))s"
@@ -89,26 +134,17 @@ with_build_lock() {
   ) 9>"$CACHE_DIR/build.lock"
 }
 
-build_k8s_locked() {
-  k8s_binaries_present && return 0
-  go_build "$HACK_DIR/k8s" "$BIN_DIR" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl \
-    ./cmd/etcd
-}
-
-build_helm_locked() {
-  [ -x "$HELM_DIR/helm" ] && return 0
-  go_build "$HACK_DIR/helm" "$HELM_DIR" helm.sh/helm/v3/cmd/helm
-}
+build_k8s_locked() { k8s_built || go_build "$HACK_DIR/k8s" "$BIN_DIR" "$(k8s_ldflags)" "${K8S_PACKAGES[@]}"; }
+build_helm_locked() { helm_built || go_build "$HACK_DIR/helm" "$HELM_DIR" "$(helm_ldflags)" helm.sh/helm/v3/cmd/helm; }
 
 cmd_build() {
-  k8s_binaries_present || with_build_lock build_k8s_locked
-  k8s_binaries_present || die "build did not produce the binaries in $BIN_DIR"
+  k8s_built || with_build_lock build_k8s_locked
+  k8s_built || die "build did not produce the binaries in $BIN_DIR"
 }
 
 cmd_build_helm() {
-  [ -x "$HELM_DIR/helm" ] || with_build_lock build_helm_locked
-  [ -x "$HELM_DIR/helm" ] || die "build did not produce $HELM_DIR/helm"
+  helm_built || with_build_lock build_helm_locked
+  helm_built || die "build did not produce $HELM_DIR/helm"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -456,7 +492,7 @@ cmd_token_kubeconfig() {
 }
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
