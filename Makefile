@@ -43,7 +43,7 @@ test-integration: build deps
 ## k8s-tools: kube-apiserver, kube-controller-manager, kubectl, etcd and helm built from their Go modules (cached)
 k8s-tools:
 	hack/control-plane.sh build
-	hack/control-plane.sh helm-path >/dev/null
+	hack/control-plane.sh build-helm
 
 ## test-operator: the operator against a real control plane started by the tests
 test-operator: build deps k8s-tools

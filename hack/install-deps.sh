@@ -14,7 +14,7 @@ PACKAGES=(
   redis-server            # the shared session store
   sox                     # test audio and WAV checks
   openssl                 # test certificates
-  etcd-server             # the Kubernetes test control plane's store
+  curl                    # health checks of the local Kubernetes control plane
   iproute2
 )
 
@@ -32,6 +32,6 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# The Debian redis-server and etcd packages start system services; tests start their own
+# The Debian redis-server package starts a system service; tests start their own
 # instances on free ports, so the system ones are not needed.
-$SUDO systemctl disable --now redis-server etcd >/dev/null 2>&1 || true
+$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
