@@ -6,12 +6,16 @@
  */
 import type { MetadataParticipant, MetadataStream, RecordingMetadata } from './types.js';
 
-/** Returns the metadata after `update`; the inputs are not modified. */
+/**
+ * Returns the metadata after `update`; the inputs are not modified. A `complete` update (or the first one) is
+ * returned as it is, not copied: it is a freshly parsed document that replaces everything, and since no merge ever
+ * writes into its inputs, sharing it is safe — a copy of every INVITE's metadata was a measurable part of call setup.
+ */
 export function mergeMetadata(
   current: RecordingMetadata | undefined,
   update: RecordingMetadata,
 ): RecordingMetadata {
-  if (current === undefined || update.dataMode === 'complete') return structuredClone(update);
+  if (current === undefined || update.dataMode === 'complete') return update;
 
   const merged = structuredClone(current);
   for (const id of update.recordingSessionIds) {

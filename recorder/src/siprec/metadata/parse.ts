@@ -1,9 +1,9 @@
 /**
  * Parses an RFC 7865 recording metadata document in any of the dialects real SRCs send (INTEROP.md §3).
  *
- * Order of work, cheapest and safest first: bounds and DTD refusal on the raw text (xml-guard.ts); a strict
- * well-formedness check and parse; on failure the repairs of INTEROP.md §3.2 (sanitise.ts) and one retry; then the
- * model. A document we cannot read is reported, never thrown: the caller keeps the call, records the media and
+ * Order of work, cheapest and safest first: bounds and DTD refusal on the raw text (xml-guard.ts); one strict
+ * reading pass that is also the well-formedness check (xml-tree.ts); on failure the repairs of INTEROP.md §3.2
+ * (sanitise.ts) and one retry; then the model. A document we cannot read is reported, never thrown: the caller keeps the call, records the media and
  * stores the raw document (INTEROP.md §3.2: "never answer 400 to the INVITE because of metadata alone").
  */
 import { buildMetadata } from './model.js';
