@@ -21,6 +21,9 @@ import type {
 import { MediaEngineError } from './media-engine-error.js';
 import { RecordingHandle } from './recording-handle.js';
 
+const REQUEST_TIMEOUT_MS = 5000;
+const FINALIZE_TIMEOUT_MS = 120_000;
+
 /** One worker's periodic report, as the engine hands it on. */
 export interface MediaReport {
   readonly worker: number;
@@ -171,6 +174,10 @@ export class MediaEngine {
       return Promise.reject(new MediaEngineError('MEDIA_CLOSED', 'the media engine is closed'));
     }
     const id = ++this.#nextId;
+    // Finalising writes, syncs and renames files; with hundreds of calls ending together on a busy disk that
+    // queue takes far longer than a socket operation, and giving up on it would lose the recording's statistics.
+    const timeoutMs =
+      body.op === 'finalize' ? FINALIZE_TIMEOUT_MS : (this.#options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         slot.pending.delete(id);
@@ -180,7 +187,7 @@ export class MediaEngine {
             `media worker ${slot.init.index} did not answer ${body.op}`,
           ),
         );
-      }, this.#options.requestTimeoutMs ?? 5000);
+      }, timeoutMs);
       timer.unref();
       slot.pending.set(id, { resolve, reject, timer });
       slot.worker.postMessage({ ...body, id });
