@@ -216,7 +216,7 @@ async function runLevel(mode: 'plain' | 'srtp', n: number, seconds: number): Pro
     const sent = generated.sent.reduce((a, b) => a + b, 0);
     let audioCorrelation: number | null = null;
     const first = sidecars[0];
-    if (first?.streams[0]?.firstPacketAt) {
+    if (first?.recording && first.streams[0]?.firstPacketAt) {
       // From the first packet on (the call was set up before the generator started), the tone and nothing else.
       const wav = readRecording(recorder.recordingDir, first);
       const from = Math.round(
