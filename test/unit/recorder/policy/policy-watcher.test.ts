@@ -4,16 +4,7 @@
  * previous policies stay.
  */
 import { expect } from 'chai';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { REPO_ROOT } from '../../../support/recorder-process.js';
@@ -21,40 +12,9 @@ import { PolicySet } from '../../../../recorder/src/policy/policy-set.js';
 import { PolicyWatcher } from '../../../../recorder/src/policy/policy-watcher.js';
 import type { PolicyFileError } from '../../../../recorder/src/policy/policy-error.js';
 import { goldenPoliciesJson } from './golden.js';
+import { ConfigMapVolume } from '../../../support/policy/configmap-volume.js';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/recorder-policy');
-
-/** A ConfigMap volume: `<dir>/policies.json → ..data/policies.json`, `..data → ..<n>`. */
-class ConfigMapVolume {
-  readonly dir = mkdtempSync(join(tmpdir(), 'policy-volume-'));
-  #generation = 0;
-
-  constructor(text: string) {
-    this.#writeGeneration(text);
-    symlinkSync('..data/policies.json', join(this.dir, 'policies.json'));
-  }
-
-  get path(): string {
-    return join(this.dir, 'policies.json');
-  }
-
-  /** What the kubelet does on an update: new directory, new `..data_tmp` symlink renamed over `..data`. */
-  update(text: string): void {
-    this.#writeGeneration(text);
-  }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  #writeGeneration(text: string): void {
-    const name = `..2024_05_02_10_15_00.${++this.#generation}`;
-    mkdirSync(join(this.dir, name));
-    writeFileSync(join(this.dir, name, 'policies.json'), text);
-    symlinkSync(name, join(this.dir, '..data_tmp'));
-    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
-  }
-}
 
 const logger = pino({ level: 'silent' });
 
