@@ -173,7 +173,11 @@ export class FailoverCoordinator implements SessionPersistence {
       last.end = session.endedAt ?? null;
     const final = await finishSegments(this.#o.storage, session, doc);
     await this.#endInStore(session, owned.token);
-    return final;
+    if (session.segments.length < 2) return final;
+    // The in-progress sidecar may be the previous owner's: the final one is written and the part removed by name.
+    await this.#o.sidecars.finalize(final);
+    await unlink(join(this.#o.recordingDir, `${session.recordingId}.json.part`)).catch(() => undefined);
+    return undefined;
   }
 
   resume(

@@ -196,6 +196,7 @@ export class SessionTakeover {
     if (body.metadata) session.applyMetadata(body.metadata.raw, 'INVITE', receivedAt);
     if (timer.kind === 'ok') session.sessionExpiresMs = timer.sessionExpires * 1000;
     await continueHere(ctx, session, this.#deps.recorderId, parsed.offer, body.sdp);
+    ctx.registry.add(session);
     this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt);
     ctx.respond(incoming, 200, {
       headers: [

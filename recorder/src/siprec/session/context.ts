@@ -48,8 +48,9 @@ export interface SessionPersistence {
   changed(session: RecordingSession): void;
   /**
    * The session ended here and its media is final: assembles its segments when it moved between recorders, stores
-   * it as ended and gives ownership up. Resolves with the final sidecar, or undefined when another recorder took
-   * the session over (it writes the sidecar, not us).
+   * it as ended and gives ownership up. Resolves with the final sidecar for the caller to write, or undefined when
+   * nothing is left to write (an assembled recording's sidecar is written here; a session another recorder took
+   * over is finished there).
    */
   finish(session: RecordingSession, doc: SidecarDocument): Promise<SidecarDocument | undefined>;
   /**

@@ -19,6 +19,7 @@ import {
   waitForFinal,
 } from './failover-check.js';
 import { metric } from '../../../support/recorder-observe.js';
+import { FailoverCall } from '../../../support/failover/failover-call.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** SESSION_LEASE is 2 s in these tests: the heartbeat (TTL 3 × 667 ms) and the lease have lapsed after this. */
@@ -31,8 +32,10 @@ describe('failover: a recorder killed mid-call, the recording goes on at another
   let src: FailoverSrc | undefined;
   let rtp: RtpStreams | undefined;
   const signals = [referenceSignal(11, SECONDS), referenceSignal(23, SECONDS)];
+  const calls: FailoverCall[] = [];
 
   afterEach(async () => {
+    for (const call of calls.splice(0)) call.close();
     rtp?.close();
     src?.close();
     await cluster?.cleanup();
@@ -95,11 +98,6 @@ describe('failover: a recorder killed mid-call, the recording goes on at another
     expect(sidecar.endReason).to.equal('bye');
     expect(sidecar.segments.map((s) => s.recorderId)).to.deep.equal(['a', 'b']);
     expect(sidecar.gaps).to.have.length(1);
-    if (process.env.FAILOVER_DEBUG)
-      console.log(
-        JSON.stringify({ ...sidecar, metadata: undefined, participants: undefined }, null, 1),
-        b.logs.filter((l) => Number(l.level) >= 40 || /taken|ended/.test(String(l.msg))),
-      );
     expectOnlyFinalFiles(c.dir, recordingId);
 
     const wav = readFinalWav(c.dir, sidecar);
@@ -123,5 +121,97 @@ describe('failover: a recorder killed mid-call, the recording goes on at another
     expect(wav.frames / 8).to.be.closeTo(Date.parse(sidecar.endedAt!) - startedAt, 600);
     void reinviteSent;
     void okAt;
+  });
+
+  /** Checks the one finished recording of a call that moved from A to B. */
+  async function expectMovedRecording(
+    c: RecorderCluster,
+    call: FailoverCall,
+    recordingId: string,
+    bPorts: number[] | undefined,
+    endReason: string,
+  ): Promise<void> {
+    const sidecar = await waitForFinal(c.dir, recordingId);
+    expect(sidecar.endReason).to.equal(endReason);
+    expect(sidecar.segments.map((s) => s.recorderId)).to.deep.equal(['a', 'b']);
+    expect(sidecar.gaps).to.have.length(1);
+    expectOnlyFinalFiles(c.dir, recordingId);
+    const wav = readFinalWav(c.dir, sidecar);
+    const startedAt = Date.parse(sidecar.startedAt);
+    const gap = sidecar.gaps![0]!;
+    for (const ch of [0, 1]) {
+      const log = call.rtp.logs[ch]!;
+      const [a0, a1] = packetsTo(log, call.firstPorts[ch]!);
+      const beforeGap = log.sentAt.findIndex((t) => t > Date.parse(gap.start) - 400);
+      expectAudioAt(wav, ch, call.reference[ch]!, log, [a0, Math.min(a1, beforeGap)], startedAt);
+      if (bPorts) {
+        const [b0, b1] = packetsTo(log, bPorts[ch]!);
+        expectAudioAt(wav, ch, call.reference[ch]!, log, [b0 + 10, b1], startedAt);
+      }
+    }
+    expect(gap.fromRecorderId).to.equal('a');
+    expect(gap.toRecorderId).to.equal('b');
+    expectSilence(wav, startedAt, Date.parse(gap.start) + 50, Date.parse(gap.end) - 50);
+    expect(wav.frames / 8).to.be.closeTo(Date.parse(sidecar.endedAt!) - startedAt, 600);
+  }
+
+  it('BYE only at B: answered 200, the recording finalised with the gap up to the BYE silent and listed', async () => {
+    cluster = await RecorderCluster.start(['a', 'b']);
+    const c = cluster;
+    const call = await FailoverCall.start(c.get('a').sipPort, SECONDS);
+    calls.push(call);
+    await sleep(3000);
+    const recordingId = recordingIdOf(c.dir, call.src.callId);
+    await c.kill('a');
+    await sleep(DEATH_NOTICED_MS);
+    const bye = await call.src.bye(c.get('b').sipPort);
+    expect(bye.status).to.equal(200);
+    call.rtp.stop();
+    await expectMovedRecording(c, call, recordingId, undefined, 'bye');
+    const sidecar = await waitForFinal(c.dir, recordingId);
+    expect(sidecar.finalisedBy).to.equal('b');
+    expect(await metric(c.get('b'), 'siprec_recoveries_total')).to.equal(1);
+    // A retransmitted BYE still gets 200 (the session is ended in the store).
+    expect((await call.src.request('BYE', [c.get('b').sipPort], {}))[0]!.status).to.equal(200);
+  });
+
+  it('INVITE with Replaces at B: a new dialog continues the same recording (RFC 3891)', async () => {
+    cluster = await RecorderCluster.start(['a', 'b']);
+    const c = cluster;
+    const call = await FailoverCall.start(c.get('a').sipPort, SECONDS);
+    calls.push(call);
+    await sleep(3000);
+    const firstCallId = call.src.callId;
+    const recordingId = recordingIdOf(c.dir, firstCallId);
+    await c.kill('a');
+    await sleep(DEATH_NOTICED_MS);
+    const ok = await call.src.inviteReplacing(c.get('b').sipPort);
+    expect(ok.status).to.equal(200);
+    expect(call.src.callId).to.not.equal(firstCallId);
+    const bPorts = call.follow(ok);
+    await sleep(3000);
+    const bye = await call.src.bye(c.get('b').sipPort);
+    expect(bye.status).to.equal(200);
+    call.rtp.stop();
+    await expectMovedRecording(c, call, recordingId, bPorts, 'bye');
+  });
+
+  it('UPDATE at B, with the Request-URI naming the dead recorder: taken over like a re-INVITE', async () => {
+    cluster = await RecorderCluster.start(['a', 'b']);
+    const c = cluster;
+    const call = await FailoverCall.start(c.get('a').sipPort, SECONDS);
+    calls.push(call);
+    await sleep(2500);
+    const recordingId = recordingIdOf(c.dir, call.src.callId);
+    expect(call.src.remoteTarget).to.include(`:${c.get('a').sipPort}`);
+    await c.kill('a');
+    await sleep(DEATH_NOTICED_MS);
+    const ok = await call.src.update(c.get('b').sipPort);
+    expect(ok.status).to.equal(200);
+    const bPorts = call.follow(ok);
+    await sleep(2500);
+    expect((await call.src.bye(c.get('b').sipPort)).status).to.equal(200);
+    call.rtp.stop();
+    await expectMovedRecording(c, call, recordingId, bPorts, 'bye');
   });
 });
