@@ -4,6 +4,8 @@
  * recorder's main thread does before the 200 OK leaves, without sockets, workers or files:
  *
  *   parse    SIP message parse (parseSipMessage)
+ *   core     what the SIP core does per request: parse, top Via stamped (§18.2.1), transaction key (§17.2.3),
+ *            response target (§18.2.2), From/To tags, 100 Trying built and serialized
  *   body     multipart split, SDP and metadata located, SIPREC classification
  *   metadata RFC 7865 document parsed, merged into the (empty) session metadata, streams mapped to participants
  *   sdp      SDP offer parse
@@ -21,10 +23,14 @@ import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { responseTarget, stampTopVia } from '../recorder/src/sip/core/via-stamp.js';
+import { getTag } from '../recorder/src/sip/message/name-addr.js';
 import { createResponse } from '../recorder/src/sip/message/response.js';
 import { parseSipMessage } from '../recorder/src/sip/message/parser.js';
 import { serializeSipMessage } from '../recorder/src/sip/message/serializer.js';
 import type { SipRequest } from '../recorder/src/sip/message/types.js';
+import { serverTransactionKey } from '../recorder/src/sip/transaction/transaction-key.js';
+import type { MessageSource } from '../recorder/src/sip/transport/types.js';
 import { classifyInvite, extractSiprecBody } from '../recorder/src/siprec/body/index.js';
 import {
   mapStreamsToParticipants,
@@ -47,8 +53,11 @@ function option(name: string, fallback: number): number {
 const ITERATIONS = option('iterations', 2000);
 const ROUNDS = option('rounds', 7);
 
-/** The scenario's first message as sipp sends it: lines left-trimmed, CRLF, keywords filled, [len] computed. */
-function benchInvite(): Buffer {
+/**
+ * The scenario's first message as sipp sends it for call `n`: lines left-trimmed, CRLF, keywords filled, [len]
+ * computed. Each call has its own branch, tag and Call-ID, as on the wire, so nothing is cached across calls.
+ */
+function benchInvite(n: number): Buffer {
   const xml = readFileSync(SCENARIO, 'utf8');
   const cdata = /<send[^>]*>\s*<!\[CDATA\[([\s\S]*?)\]\]>/.exec(xml)?.[1];
   if (cdata === undefined) throw new Error(`no INVITE in ${SCENARIO}`);
@@ -58,9 +67,9 @@ function benchInvite(): Buffer {
     local_ip: '127.0.0.1',
     local_port: '5070',
     transport: 'UDP',
-    branch: 'z9hG4bK-bench-1',
-    call_number: '1',
-    call_id: '1-bench@127.0.0.1',
+    branch: `z9hG4bK-bench-${n}`,
+    call_number: String(n),
+    call_id: `${n}-bench@127.0.0.1`,
     local_ip_type: '4',
     media_ip_type: '4',
     media_ip: '127.0.0.1',
@@ -80,7 +89,9 @@ function benchInvite(): Buffer {
   return Buffer.from(text.replace('[len]', String(bodyBytes)), 'utf8');
 }
 
-const INVITE = benchInvite();
+/** More distinct INVITEs than any memo of the message path keeps. */
+const INVITES = Array.from({ length: 4096 }, (_, n) => benchInvite(n + 1));
+let nextInvite = 0;
 const PORTS = {
   next: 20000,
   allocate(): Promise<{ rtpPort: number; rtcpPort: number }> {
@@ -91,11 +102,29 @@ const PORTS = {
 };
 const NEGOTIATION = { srtpPolicy: 'optional' as const, ports: PORTS, random: (n: number) => randomBytes(n) };
 
+const SOURCE: MessageSource = {
+  protocol: 'udp',
+  remoteAddress: '127.0.0.1',
+  remotePort: 5070,
+  localAddress: '127.0.0.1',
+  localPort: 5060,
+};
+
 /* The steps, each taking the previous one's output, so every step can also be timed alone on fixed input. */
 function parse(): SipRequest {
-  const msg = parseSipMessage(INVITE);
+  const msg = parseSipMessage(INVITES[nextInvite++ % INVITES.length]!);
   if (msg.type !== 'request') throw new Error('not a request');
   return msg;
+}
+function core(): Buffer {
+  const request = parse();
+  stampTopVia(request, SOURCE);
+  serverTransactionKey(request);
+  responseTarget(request, SOURCE);
+  const h = request.headers;
+  // The merge key (§8.2.2.2), the local tag and the dialog id each read the tags again.
+  for (let i = 0; i < 3; i++) getTag(h.get('From')) ?? getTag(h.get('To'));
+  return serializeSipMessage(createResponse(request, 100));
 }
 function body(request: SipRequest): { sdp: string; metadata: string } {
   const h = request.headers;
@@ -151,6 +180,7 @@ const labels = offer.media.map((m) => m.label);
 const STEPS: Record<string, () => unknown> = {
   whole,
   parse,
+  core,
   body: () => body(request),
   metadata: () => metadata(parts.metadata, labels),
   sdp: () => sdp(parts.sdp),
@@ -221,7 +251,7 @@ async function main(): Promise<void> {
       {
         benchmark: 'invite-path',
         node: process.version,
-        inviteBytes: INVITE.length,
+        inviteBytes: INVITES[0]!.length,
         iterations: ITERATIONS,
         rounds: ROUNDS,
         loadAverage1m: { before: round1(loadBefore), after: round1(loadavg()[0]!) },

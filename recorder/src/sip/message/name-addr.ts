@@ -1,3 +1,4 @@
+import { BoundedMemo } from './bounded-memo.js';
 import { formatParams, parseParams, splitOutside } from './split.js';
 
 /** A parsed From/To/Contact/Route value (RFC 3261 §20.10 name-addr / addr-spec plus header params). */
@@ -67,7 +68,11 @@ export function formatNameAddr(addr: NameAddr): string {
 
 /** The `tag` parameter of a From/To value (RFC 3261 §19.3), or undefined. */
 export function getTag(nameAddrValue: string | undefined): string | undefined {
-  if (nameAddrValue === undefined) return undefined;
-  const tag = parseNameAddr(nameAddrValue).params.get('tag');
-  return tag === undefined || tag === '' ? undefined : tag;
+  return nameAddrValue === undefined ? undefined : TAGS.get(nameAddrValue);
 }
+
+/** From and To tags are asked for six to eight times per call (merge key, dialog id, ACK key, responses). */
+const TAGS = new BoundedMemo((value: string): string | undefined => {
+  const tag = parseNameAddr(value).params.get('tag');
+  return tag === undefined || tag === '' ? undefined : tag;
+});

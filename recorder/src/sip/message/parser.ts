@@ -193,8 +193,10 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
     if (n > available) return fail('SIP_PARSE_BODY_TRUNCATED', `Content-Length ${n}, body ${available}`);
     bodyLength = n;
   }
-  // Copy the body so the message does not pin a (possibly large, pooled) receive buffer.
-  const body = Buffer.from(data.subarray(bodyStart, bodyStart + bodyLength));
+  // A body that is a slice of a larger (stream or pooled) receive buffer is copied so the message does not pin
+  // it; a datagram's own buffer (node allocates one per datagram) is shared, which saves a copy of every body.
+  const slice = data.subarray(bodyStart, bodyStart + bodyLength);
+  const body = data.buffer.byteLength <= data.length ? slice : Buffer.from(slice);
 
   if (method !== undefined) return { type: 'request', method, uri: uri ?? '', headers, body };
   return { type: 'response', status, reason, headers, body };

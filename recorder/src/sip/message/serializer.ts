@@ -14,9 +14,17 @@ export function serializeSipMessage(msg: SipMessage): Buffer {
   for (const [name, value] of msg.headers.entries()) {
     if (headerKey(name) === 'content-length') continue;
     // Header values must not smuggle line breaks (header injection through TU-supplied values).
-    head += `${name}: ${value.replace(/[\r\n]+/g, ' ')}\r\n`;
+    head += `${name}: ${LINE_BREAK.test(value) ? value.replace(LINE_BREAKS, ' ') : value}\r\n`;
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
-  const headBuf = Buffer.from(head, 'utf8');
-  return msg.body.length === 0 ? headBuf : Buffer.concat([headBuf, msg.body]);
+  if (msg.body.length === 0) return Buffer.from(head, 'utf8');
+  // One buffer for head and body: no intermediate head buffer and no second copy of it.
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headBytes + msg.body.length);
+  out.write(head, 0, 'utf8');
+  msg.body.copy(out, headBytes);
+  return out;
 }
+
+const LINE_BREAK = /[\r\n]/;
+const LINE_BREAKS = /[\r\n]+/g;

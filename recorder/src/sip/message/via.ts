@@ -1,3 +1,4 @@
+import { BoundedMemo } from './bounded-memo.js';
 import { SipHeaderError } from './header-error.js';
 import { parseParams, splitOutside } from './split.js';
 
@@ -7,8 +8,8 @@ export interface Via {
   readonly protocol: string;
   readonly host: string;
   readonly port?: number;
-  /** Lower-case names → values; flags (`rport` without value, `alias`) map to ''. */
-  readonly params: Map<string, string>;
+  /** Lower-case names → values; flags (`rport` without value, `alias`) map to ''. Shared: copy to change. */
+  readonly params: ReadonlyMap<string, string>;
 }
 
 /** RFC 3261 §8.1.1.7: branches created by RFC 3261 elements start with this magic cookie. */
@@ -21,6 +22,16 @@ export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
  * responses are routed by it (§18.2.2).
  */
 export function parseVia(value: string): Via {
+  return PARSED.get(value);
+}
+
+/**
+ * The top Via of a request is read by the parser, the core (§18.2.1 stamping, §18.2.2 response target) and the
+ * transaction layer (§17.2.3 matching): parsed once per value, the same frozen result is handed to each.
+ */
+const PARSED = new BoundedMemo(parseViaValue);
+
+function parseViaValue(value: string): Via {
   const [first = '', ...rest] = splitOutside(value, ';');
   const m = /^\s*SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9.!%*_+`'~-]+)\s+(.+?)\s*$/i.exec(first);
   if (!m?.[1] || !m[2]) throw new SipHeaderError('SIP_HEADER_BAD_VIA', `bad Via "${value.slice(0, 64)}"`);
@@ -51,8 +62,9 @@ export function parseVia(value: string): Via {
     }
     port = Number(portText);
   }
-  const via: Via = { protocol: m[1].toUpperCase(), host, params: parseParams(rest) };
-  return port === undefined ? via : { ...via, port };
+  const protocol = m[1].toUpperCase();
+  const params = parseParams(rest);
+  return Object.freeze(port === undefined ? { protocol, host, params } : { protocol, host, port, params });
 }
 
 /** Formats a Via value (the inverse of `parseVia`). */
