@@ -14,6 +14,9 @@ export const MAX_VALUE_LENGTH = 1024;
 /** Most values of one kind (participants, header rows, extension texts) tested per criterion. */
 export const MAX_VALUES = 64;
 
+/** Participants of an input, worked out once per evaluation rather than once per policy. */
+const peopleOf = new WeakMap<PolicyInput, ReturnType<typeof participantsWithRoles>>();
+
 /** Whether `policy` applies to the call `input` describes. */
 export function matchesPolicy(policy: RecordingPolicy, input: PolicyInput): boolean {
   const m = policy.match;
@@ -28,7 +31,8 @@ export function matchesPolicy(policy: RecordingPolicy, input: PolicyInput): bool
     if (!hit) return false;
   }
   if (m.participants.length > 0) {
-    const people = participantsWithRoles(input.metadata);
+    let people = peopleOf.get(input);
+    if (!people) peopleOf.set(input, (people = participantsWithRoles(input.metadata)));
     const hit = m.participants.some((p) =>
       people.some((person) => roleMatches(p.role, person.role) && person.aors.some((a) => test(p.regex, a))),
     );
