@@ -33,7 +33,7 @@ export interface RecordingPolicySpec {
    */
   match: RecordingPolicySpecMatch;
   /**
-   * record the session; skip it (answer the SRC but keep no media); reject it (answer 403 so the SRC knows it is not recorded).
+   * record the session; skip it (answer the SRC but keep no media); reject it (answer 480 Temporarily Unavailable so the SRC knows it is not recorded).
    * @default "record"
    */
   action: 'record' | 'skip' | 'reject';
