@@ -2,6 +2,7 @@
  * Runs sipp (Debian `sip-tester`) as the SRC against a recorder and reports how the scenario went.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,43 @@ export interface SippOptions {
   readonly extraArgs?: readonly string[];
 }
 
+/**
+ * A media port base for sipp's `-mp` with the four ports above it free. Taken below the kernel's ephemeral range
+ * (32768+) and below the recorders' RTP ranges (30000+, `allocateRtpRange`), so neither a socket bound to port 0 nor
+ * a recorder can hold it by chance; probed by binding, since other tests run sipp at the same time.
+ */
+async function freeMediaPortBase(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 10000 + Math.floor(Math.random() * 4990) * 4;
+    if (await portsFree(base, 4)) return base;
+  }
+  throw new Error('no free media port range for sipp');
+}
+
+async function portsFree(base: number, count: number): Promise<boolean> {
+  const sockets = Array.from({ length: count }, () => createSocket('udp4'));
+  try {
+    const bound = await Promise.all(
+      sockets.map(
+        (socket, i) =>
+          new Promise<boolean>((resolve) => {
+            socket.once('error', () => resolve(false));
+            socket.bind(base + i, '127.0.0.1', () => resolve(true));
+          }),
+      ),
+    );
+    return bound.every(Boolean);
+  } finally {
+    for (const socket of sockets) {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+    }
+  }
+}
+
 export async function runSipp(opts: SippOptions): Promise<SippResult> {
   const dir = await mkdtemp(join(tmpdir(), 'sipp-'));
   const args = [
@@ -43,7 +81,7 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
     '-p',
     '0',
     '-mp',
-    String(20000 + Math.floor(Math.random() * 20000) * 2),
+    String(await freeMediaPortBase()),
     '-nostdin',
     '-trace_err',
     '-trace_msg',
