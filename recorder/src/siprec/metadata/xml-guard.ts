@@ -24,7 +24,11 @@ export interface GuardFailure {
  * elements beyond the limits above. Linear in the input; allocates nothing per element.
  */
 export function guardXml(raw: string): GuardFailure | undefined {
-  if (raw.length > MAX_METADATA_BYTES || Buffer.byteLength(raw, 'utf8') > MAX_METADATA_BYTES) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only a document near the limit needs its bytes counted.
+  if (
+    raw.length > MAX_METADATA_BYTES ||
+    (raw.length * 3 > MAX_METADATA_BYTES && Buffer.byteLength(raw, 'utf8') > MAX_METADATA_BYTES)
+  ) {
     return { code: 'METADATA_TOO_LARGE', error: `document larger than ${MAX_METADATA_BYTES} bytes` };
   }
   if (/<!\s*(?:DOCTYPE|ENTITY)/i.test(raw)) {

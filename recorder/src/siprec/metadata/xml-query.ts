@@ -6,7 +6,7 @@ import type { XmlElement } from './xml-tree.js';
 
 /** Lower-case local name of an element. */
 export function localOf(el: XmlElement): string {
-  return el.local.toLowerCase();
+  return el.localLower;
 }
 
 /** Child elements with one of the given (lower-case) local names. */

@@ -19,6 +19,8 @@ export interface XmlElement {
   name: string;
   /** Local name (`participant`). */
   local: string;
+  /** Local name in lower case: the dialects disagree on case (`datamode` / `dataMode`), INTEROP.md §3.1. */
+  localLower: string;
   /** Prefix as written, `''` for none. */
   prefix: string;
   /** Namespace URI the element is in, `''` when none is in scope. */
@@ -271,9 +273,11 @@ function startTag(
   const nsScope = inner ?? scope;
   const colon = name.indexOf(':');
   const prefix = colon < 0 ? '' : name.slice(0, colon);
+  const local = colon < 0 ? name : name.slice(colon + 1);
   const element: XmlElement = {
     name,
-    local: colon < 0 ? name : name.slice(colon + 1),
+    local,
+    localLower: local.toLowerCase(),
     prefix,
     ns: nsScope.get(prefix) ?? '',
     attrs,
