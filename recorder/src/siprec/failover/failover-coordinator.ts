@@ -82,8 +82,8 @@ export class FailoverCoordinator implements SessionPersistence {
       store: options.store,
       recorderId: options.recorderId,
       leaseMs: options.leaseMs,
-      adopt: (session, token, previousOwner, receivedAt) =>
-        this.#adopt(session, token, previousOwner, receivedAt),
+      adopt: (session, token, previousOwner, receivedAt, phases) =>
+        this.#adopt(session, token, previousOwner, receivedAt, phases),
       finishTaken: (session, token, previousOwner) => this.#finishTaken(session, token, previousOwner),
     });
     this.#orphans = new OrphanSweeper({
@@ -219,7 +219,13 @@ export class FailoverCoordinator implements SessionPersistence {
     this.#o.stopRecording(recordingId);
   }
 
-  #adopt(session: RecordingSession, token: number, previousOwner: string, receivedAt: number): void {
+  #adopt(
+    session: RecordingSession,
+    token: number,
+    previousOwner: string,
+    receivedAt: number,
+    phases: Readonly<Record<string, number>> = {},
+  ): void {
     const owned: Owned = { session, token };
     this.#owned.set(session.recordingId, owned);
     session.lastSignalAt = receivedAt;
@@ -232,6 +238,7 @@ export class FailoverCoordinator implements SessionPersistence {
         previousOwner,
         segment: session.segments.length,
         takeoverMs: this.#o.clock.now() - receivedAt,
+        ...phases,
         receivedAt,
       },
       'session taken over',

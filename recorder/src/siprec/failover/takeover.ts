@@ -34,7 +34,13 @@ export interface TakeoverDeps {
   readonly recorderId: string;
   readonly leaseMs: number;
   /** Registers a session taken over with its new token (saves it, renews its lease, counts the recovery). */
-  adopt(session: RecordingSession, token: number, previousOwner: string, receivedAt: number): void;
+  adopt(
+    session: RecordingSession,
+    token: number,
+    previousOwner: string,
+    receivedAt: number,
+    phases?: Readonly<Record<string, number>>,
+  ): void;
   /** Finalises a session taken over only to end it (BYE): segments assembled, sidecar, store, release. */
   finishTaken(session: RecordingSession, token: number, previousOwner: string): Promise<void>;
 }
@@ -98,6 +104,7 @@ export class SessionTakeover {
     const { request } = incoming;
     const receivedAt = ctx.clock.now();
     const h = request.headers;
+    const phases: Record<string, number> = {};
     const found = await this.#find(ctx, incoming, dialogId, h.get('Call-ID') ?? '', {
       callId: h.get('Call-ID') ?? '',
       toTag: getTag(h.get('To')) ?? '',
@@ -110,8 +117,10 @@ export class SessionTakeover {
       ctx.respond(incoming, request.method === 'BYE' ? 200 : 481);
       return 'answered';
     }
+    phases.foundMs = ctx.clock.now() - receivedAt;
     const lease = await this.#takeOver(ctx, incoming, found);
     if (lease === undefined) return 'answered';
+    phases.leasedMs = ctx.clock.now() - receivedAt;
     const session = restoreSession(found.session, {
       source: incoming.source,
       localContact: ctx.contactFor(incoming.source),
@@ -140,7 +149,8 @@ export class SessionTakeover {
     if (!session.offer)
       throw new SessionError('SESSION_BAD_STORED_STATE', 500, 'the stored session has no offer');
     await continueHere(ctx, session, this.#deps.recorderId, session.offer, session.offerSdp);
-    this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt);
+    phases.mediaMs = ctx.clock.now() - receivedAt;
+    this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt, phases);
     return session;
   }
 

@@ -76,6 +76,8 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
       const session = this.registry.byRecording(e.recordingId);
       const stream = session?.streams.find((s) => s.ports?.rtpPort === e.rtpPort);
       if (!stream) continue;
+      if (stream.firstPacketAt === undefined && e.firstPacketAt !== null)
+        this.#firstPacket(session!, stream, e);
       stream.packetsReceived = e.packetsReceived;
       stream.bytesReceived = e.bytesReceived;
       stream.firstPacketAt = e.firstPacketAt ?? undefined;
@@ -203,6 +205,26 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
   }
 
   // ---- internals ----------------------------------------------------------------------------------------------
+
+  /**
+   * The first packet of a stream on a session taken over here: the end of the failover as the recording sees it
+   * (DESIGN.md §8 target: ≤ 50 ms after the SRC's request arrived). Logged with the worker's arrival time.
+   */
+  #firstPacket(session: RecordingSession, stream: { label: string | undefined }, e: StreamLiveness): void {
+    const segment = session.segments.at(-1);
+    if (session.segments.length < 2 || segment?.recorderId !== this.#deps.config.recorderId) return;
+    this.#deps.logger.info(
+      {
+        callId: session.callId,
+        recordingId: session.recordingId,
+        label: stream.label ?? null,
+        firstPacketAt: e.firstPacketAt,
+        segmentStart: segment.start,
+        afterTakeoverMs: (e.firstPacketAt ?? segment.start) - segment.start,
+      },
+      'first packet after takeover',
+    );
+  }
 
   /**
    * A new INVITE: with `Replaces` (RFC 3891) it may continue a recording another recorder held; otherwise a new
