@@ -4,9 +4,10 @@
  * Audio goes to `<final>.part` (e.g. `rec.wav.part`) through one file handle in batched blocks (default
  * 250 ms), copied out of the caller's buffers so the hot path never waits. The header is patched every few
  * seconds, so a recorder killed mid-call leaves a file that is valid up to the last patch and that
- * {@link repairWav} completes. `finalize()` writes the exact sizes, syncs, and renames to the final name.
+ * {@link repairWav} completes. `finalize()` writes the exact sizes, syncs, and publishes the file under the final
+ * name, never over an existing file.
  */
-import { rename } from 'node:fs/promises';
+import { publishSegment } from '../assembly/publish-segment.js';
 import { OrderedFile } from './ordered-file.js';
 import { WavError } from './wav-error.js';
 import { WAV_HEADER_BYTES, WAV_MAX_DATA_BYTES, buildWavHeader } from './wav-format.js';
@@ -148,13 +149,14 @@ export class WavWriter {
       fh.write(buildWavHeader(this.channels, this.sampleRate, dataBytes), 0, WAV_HEADER_BYTES, 0),
     );
     await this.#file.close(true);
-    await rename(this.partPath, this.path).catch((err: unknown) => {
+    // Never renamed over an existing file: that may be the recording another recorder assembled after taking over.
+    const published = await publishSegment(this.partPath, this.path).catch((err: unknown) => {
       throw new WavError('WAV_WRITE_FAILED', `cannot rename ${this.partPath}: ${(err as Error).message}`, {
         cause: err,
       });
     });
     const frames = dataBytes / (this.channels * 2);
-    return { path: this.path, frames, dataBytes, durationMs: (frames * 1000) / this.sampleRate };
+    return { path: published.path, frames, dataBytes, durationMs: (frames * 1000) / this.sampleRate };
   }
 
   #submitBlock(): void {
