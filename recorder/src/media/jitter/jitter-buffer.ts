@@ -78,8 +78,33 @@ export interface JitterStats {
 /** RFC 3550 App. A.1 limits. */
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
-/** Recently received extended sequence numbers, to tell duplicates from late packets. */
-const SEEN_RING = 1024;
+/**
+ * Recently received extended sequence numbers, to tell duplicates from late packets. A packet more than
+ * MAX_MISORDER behind the highest one is a jump (probation), never looked up here, so a ring just above
+ * MAX_MISORDER tells every case apart: 512 bytes per stream instead of 8 KiB.
+ */
+const SEEN_RING = 128;
+
+/**
+ * Payload storage, shared by every buffer of the thread (a media worker runs one event loop). In-order packets
+ * are released as soon as they arrive, so a stream holds storage only while a packet waits for a missing
+ * predecessor: most of the time none. G.711 (160 B) and common Opus payloads fit a pooled piece; larger ones get
+ * their own buffer, dropped on release.
+ */
+const POOLED_PAYLOAD_BYTES = 256;
+/** Pieces kept for reuse (1 MiB): far more than the packets all streams of a worker hold at once. */
+const POOL_LIMIT = 4096;
+
+/** Storage for one payload, with a view of the stored length that is reused while the length stays the same. */
+class Piece {
+  view: Buffer;
+  constructor(readonly buf: Buffer) {
+    this.view = buf.subarray(0, 0);
+  }
+}
+
+const piecePool: Piece[] = [];
+const NO_PIECE = new Piece(Buffer.alloc(0));
 
 class Slot {
   ext = -1;
@@ -88,18 +113,28 @@ class Slot {
   marker = false;
   arrivalMs = 0;
   length = 0;
-  buf: Buffer = Buffer.alloc(0);
-  view: Buffer = this.buf;
+  piece: Piece = NO_PIECE;
 
   store(payload: Buffer): void {
-    if (this.buf.length < payload.length) {
-      this.buf = Buffer.alloc(Math.max(payload.length, 256));
+    const len = payload.length;
+    let piece = this.piece;
+    if (piece.buf.length < len) {
+      piece =
+        len <= POOLED_PAYLOAD_BYTES
+          ? (piecePool.pop() ?? new Piece(Buffer.allocUnsafe(POOLED_PAYLOAD_BYTES)))
+          : new Piece(Buffer.allocUnsafe(len));
+      this.piece = piece;
     }
-    payload.copy(this.buf, 0, 0, payload.length);
-    if (this.view.buffer !== this.buf.buffer || this.view.length !== payload.length) {
-      this.view = this.buf.subarray(0, payload.length);
-    }
-    this.length = payload.length;
+    payload.copy(piece.buf, 0, 0, len);
+    if (piece.view.length !== len) piece.view = piece.buf.subarray(0, len);
+    this.length = len;
+  }
+
+  /** Gives the storage back once the frame has been handed on (its payload is valid only in the callback). */
+  recycle(): void {
+    const piece = this.piece;
+    if (piece.buf.length === POOLED_PAYLOAD_BYTES && piecePool.length < POOL_LIMIT) piecePool.push(piece);
+    this.piece = NO_PIECE;
   }
 }
 
@@ -123,7 +158,7 @@ export class JitterBuffer {
   readonly #maxPayload: number;
   readonly #mask: number;
   readonly #ring: Slot[];
-  readonly #seen = new Float64Array(SEEN_RING).fill(-1);
+  readonly #seen = new Int32Array(SEEN_RING).fill(-1);
   readonly #frame: JitterFrame = {
     payload: Buffer.alloc(0),
     ssrc: 0,
@@ -303,7 +338,7 @@ export class JitterBuffer {
     }
     this.stats.lost += lostPackets;
     const f = this.#frame;
-    f.payload = slot.view;
+    f.payload = slot.piece.view;
     f.ssrc = this.#ssrc;
     f.sequence = slot.sequence;
     f.extendedSequence = slot.ext;
@@ -317,6 +352,7 @@ export class JitterBuffer {
     slot.ext = -1;
     this.#buffered--;
     sink.onFrame(f);
+    slot.recycle();
   }
 
   /** RFC 3550 App. A.8: J += (|D| - J) / 16, with D from arrival and RTP timestamp differences. */

@@ -191,4 +191,60 @@ describe('JitterBuffer', () => {
     expect(seen).to.have.length(2);
     expect(seen[0]).to.equal(seen[1]);
   });
+
+  it('keeps the payloads of two streams apart while both hold reordered packets (shared payload storage)', () => {
+    const got: string[] = [];
+    const sinkFor = (name: string): JitterBufferSink => ({
+      onFrame: (f) =>
+        got.push(`${name}${f.sequence}:${f.payload.length}:${f.payload[0]}/${f.payload.at(-1)}`),
+      onGap: () => undefined,
+      onDiscontinuity: () => undefined,
+    });
+    const a = new JitterBuffer({ clockRate: 8000, sink: sinkFor('a'), capacity: 32 });
+    const b = new JitterBuffer({ clockRate: 48000, sink: sinkFor('b'), capacity: 32 });
+    // G.711-sized payloads on one stream, Opus-sized ones (one larger than a pooled piece) on the other; each
+    // stream's next packet is missing, so everything after it waits in the buffers at the same time.
+    const sizes = [100, 160, 300, 80, 1200, 160];
+    a.push(1, 0, 0, false, Buffer.alloc(160, 10), 0);
+    b.push(2, 0, 0, false, Buffer.alloc(sizes[0]!, 50), 0);
+    for (let k = 2; k <= 5; k++) {
+      a.push(1, k, k * 160, false, Buffer.alloc(160, 10 + k), k);
+      b.push(2, k, k * 960, false, Buffer.alloc(sizes[k]!, 50 + k), k);
+    }
+    a.push(1, 1, 160, false, Buffer.alloc(160, 11), 6);
+    b.push(2, 1, 960, false, Buffer.alloc(sizes[1]!, 51), 6);
+    a.poll(6);
+    b.poll(6);
+    expect(got).to.deep.equal([
+      'a0:160:10/10',
+      'a1:160:11/11',
+      'a2:160:12/12',
+      'a3:160:13/13',
+      'a4:160:14/14',
+      'a5:160:15/15',
+      'b0:100:50/50',
+      'b1:160:51/51',
+      'b2:300:52/52',
+      'b3:80:53/53',
+      'b4:1200:54/54',
+      'b5:160:55/55',
+    ]);
+    expect(a.buffered + b.buffered).to.equal(0);
+  });
+
+  it('still tells a duplicate from a late packet 100 sequence numbers back (the reorder limit)', () => {
+    const { jb } = make();
+    for (let k = 0; k <= 120; k++) {
+      jb.push(SSRC, k, k * 160, false, payload(k), k * 20);
+      jb.poll(k * 20);
+    }
+    // 20 was released 100 packets ago: seen, so a copy of it is a duplicate.
+    expect(jb.push(SSRC, 20, 20 * 160, false, payload(20), 2500)).to.equal('duplicate');
+    // 125 was never received; after 126 and 127 pass it, it is late.
+    jb.push(SSRC, 126, 126 * 160, false, payload(126), 2520);
+    jb.push(SSRC, 127, 127 * 160, false, payload(127), 2540);
+    jb.poll(2700);
+    expect(jb.push(SSRC, 125, 125 * 160, false, payload(125), 2700)).to.equal('late');
+    expect(jb.stats).to.include({ duplicates: 1, late: 1 });
+  });
 });
