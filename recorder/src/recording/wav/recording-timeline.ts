@@ -21,6 +21,7 @@ import { Resampler } from '../../media/codecs/resampler.js';
 
 /** Where interleaved blocks go; {@link WavWriter} implements it. */
 export interface TimelineSink {
+  /** `samples` is shared scratch, valid only during the call: copy what you keep. */
   write(samples: Int16Array, frames: number): void;
 }
 
@@ -71,9 +72,20 @@ export interface TimelineChannelStats {
 
 const QUIET_PEAK = 1024;
 const OUTLIERS_TO_RESYNC = 5;
+const EMPTY = new Int16Array(0);
+
+/**
+ * The interleaved block handed to sinks, shared by every timeline of the thread: sinks copy it during the call,
+ * so one scratch serves hundreds of recordings instead of one block each.
+ */
+let interleaved = new Int16Array(0);
 
 class Channel {
-  buf: Int16Array;
+  /**
+   * Samples from the first position not yet flushed on. Grows on demand up to the timeline's capacity: a stream
+   * that keeps up needs about two blocks, and one that never sends needs nothing. Beyond its length, silence.
+   */
+  buf: Int16Array = EMPTY;
   /** Absolute position just past the last sample written. */
   end = 0;
   anchored = false;
@@ -97,10 +109,6 @@ class Channel {
     reanchors: 0,
     pausedFrames: 0,
   };
-
-  constructor(capacity: number) {
-    this.buf = new Int16Array(capacity);
-  }
 }
 
 /** Aligns N channels on the wall clock and feeds a {@link TimelineSink} (see module comment). */
@@ -116,7 +124,6 @@ export class RecordingTimeline {
   readonly #windowMs: number;
   readonly #resync: number;
   readonly #capacity: number;
-  readonly #out: Int16Array;
   /** Absolute position of the first sample not yet handed to the sink. */
   #flushed = 0;
   #paused = false;
@@ -138,8 +145,7 @@ export class RecordingTimeline {
     this.#windowMs = options.driftWindowMs ?? 2000;
     this.#resync = (options.resyncMs ?? 150) * perMs;
     this.#capacity = this.#latency + 2 * this.#block;
-    this.#chans = Array.from({ length: options.channels }, () => new Channel(this.#capacity));
-    this.#out = new Int16Array(this.#block * options.channels);
+    this.#chans = Array.from({ length: options.channels }, () => new Channel());
   }
 
   /** Counters of channel `index`. */
@@ -348,7 +354,9 @@ export class RecordingTimeline {
     // Too far ahead of what was written: the other channels are lagging beyond any latency; pad them.
     const overflow = s + n - (this.#flushed + this.#capacity);
     if (overflow > 0) this.#flushUpTo(this.#flushed + overflow);
-    ch.buf.set(samples.subarray(src, src + n), s - this.#flushed);
+    const at = s - this.#flushed;
+    if (ch.buf.length < at + n) this.#grow(ch, at + n);
+    ch.buf.set(samples.subarray(src, src + n), at);
     if (s + n > ch.end) ch.end = s + n;
   }
 
@@ -364,18 +372,34 @@ export class RecordingTimeline {
     while (this.#flushed < target) this.#flushBlock(Math.min(this.#block, target - this.#flushed));
   }
 
+  /** Doubles the channel's buffer (at least to `needed`), keeping it within the capacity. */
+  #grow(ch: Channel, needed: number): void {
+    const size = Math.min(this.#capacity, Math.max(needed, 2 * ch.buf.length, 2 * this.#block));
+    const grown = new Int16Array(size);
+    grown.set(ch.buf);
+    ch.buf = grown;
+  }
+
   #flushBlock(frames: number): void {
-    const out = this.#out;
     const nch = this.channels;
+    if (interleaved.length < frames * nch) interleaved = new Int16Array(frames * nch);
+    const out = interleaved;
     for (let c = 0; c < nch; c++) {
       const buf = this.#chans[c]!.buf;
-      for (let i = 0, o = c; i < frames; i++, o += nch) out[o] = buf[i]!;
+      const have = Math.min(frames, buf.length);
+      let i = 0;
+      let o = c;
+      for (; i < have; i++, o += nch) out[o] = buf[i]!;
+      for (; i < frames; i++, o += nch) out[o] = 0;
     }
     this.#sink.write(out, frames);
     this.#flushed += frames;
     for (const ch of this.#chans) {
-      ch.buf.copyWithin(0, frames);
-      ch.buf.fill(0, this.#capacity - frames);
+      const buf = ch.buf;
+      if (buf.length > 0) {
+        buf.copyWithin(0, frames);
+        buf.fill(0, Math.max(0, buf.length - frames));
+      }
       if (ch.end < this.#flushed) ch.end = this.#flushed;
     }
   }

@@ -60,6 +60,36 @@ describe('RecordingTimeline', () => {
     expect(sink.data[1]!.slice(0, 4000).every((v) => v === 0)).to.equal(true);
   });
 
+  it('writes silence for a stream that never sends, next to one whose audio arrives in one late burst', () => {
+    const { tl, sink } = timeline(3, { latencyMs: 400, blockMs: 100, resyncMs: 1000 });
+    for (let t = 0; t < 3000; t += 20) {
+      // Channel 0 is steady; channel 2 goes quiet at 1 s and its next 400 ms arrive at once at 1.38 s (a stall
+      // at the sender): the burst is placed by timestamp, ahead of where the others have been written.
+      tl.write(0, frame(1000), 160, { rtpTimestamp: t * 8, clockRate: 8000, sampleRate: 8000, arrivalMs: t });
+      if (t < 1000 || t >= 1400)
+        tl.write(2, frame(3000), 160, {
+          rtpTimestamp: t * 8,
+          clockRate: 8000,
+          sampleRate: 8000,
+          arrivalMs: t,
+        });
+      if (t === 1380) {
+        for (let b = 1000; b < 1400; b += 20)
+          tl.write(2, frame(3000), 160, {
+            rtpTimestamp: b * 8,
+            clockRate: 8000,
+            sampleRate: 8000,
+            arrivalMs: t,
+          });
+      }
+      tl.tick(t);
+    }
+    expect(tl.close(3000)).to.equal(24000);
+    expect(sink.data[1]!.every((v) => v === 0)).to.equal(true);
+    expect(firstRun(sink.data[0]!, 1000)).to.deep.equal([0, 24000]);
+    expect(firstRun(sink.data[2]!, 3000)).to.deep.equal([0, 24000]);
+  });
+
   it('turns a hold (no packets for 2 s, new SSRC afterwards) into exactly 2 s of silence', () => {
     const { tl, sink } = timeline(1);
     for (let t = 0; t < 1000; t += 20) {
