@@ -13,16 +13,16 @@
  * +-------------------------------+             | GCM: 16-byte tag, then E|index |
  *                                               +-------------------------------+
  * ```
- * Per packet the receive path does no promise work and reuses its IV scratch. Node allocations that remain, as
- * Node offers no reusable alternative: one `createHmac` per AES-CM packet (an HMAC object cannot be reset; a
- * pure-JS SHA-1 with precomputed pads measured slower on this machine), the keystream Buffer returned by the
- * ECB cipher (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM packet (a GCM context cannot be
- * re-IV'd).
+ * Per packet the receive path does no promise work and reuses its IV scratch and HMAC state (hmac-sha1.ts: the
+ * key's pad blocks hashed once). Node allocations that remain, as Node offers no reusable alternative: the
+ * keystream Buffer returned by the ECB cipher (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM
+ * packet (a GCM context cannot be re-IV'd).
  */
 
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { inspect } from 'node:util';
 import { AesCmKeystream } from './aes-cm-keystream.js';
+import { HmacSha1 } from './hmac-sha1.js';
 import { ReplayWindow } from './replay-window.js';
 import { SrtpError, SrtpResult } from './srtp-error.js';
 import { deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-kdf.js';
@@ -68,7 +68,8 @@ interface DirectionCrypto {
   readonly tagLength: number;
   /** AES-CM only. */
   readonly keystream: AesCmKeystream | undefined;
-  readonly authKey: Buffer;
+  /** AES-CM only. */
+  readonly hmac: HmacSha1 | undefined;
   /** AES-GCM only. */
   readonly gcmKey: Buffer;
 }
@@ -98,7 +99,6 @@ export class SrtpSession {
   readonly #rtpOut = new Map<number, number>();
   readonly #rtcpOut = new Map<number, number>();
   readonly #iv = Buffer.alloc(16);
-  readonly #rocBytes = Buffer.alloc(4);
 
   constructor(options: SrtpSessionOptions) {
     const params = srtpSuiteParams(options.suite);
@@ -159,8 +159,8 @@ export class SrtpSession {
     const end = len - tagLength;
     const headerLength = end > 0 ? rtpHeaderLength(packet, end) : -1;
     if (headerLength < 0) return this.#fail(SrtpResult.MALFORMED);
-    const seq = packet.readUInt16BE(2);
-    const ssrc = packet.readUInt32BE(8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
     const window = this.#rtpIn.get(ssrc);
     const index = estimateIndex(window === undefined ? -1 : window.highest, seq);
     if (index < 0) return this.#fail(SrtpResult.TOO_OLD);
@@ -338,7 +338,7 @@ export class SrtpSession {
       salt: Buffer.from(keys.salt),
       tagLength,
       keystream: aead ? undefined : new AesCmKeystream(keys.encryptionKey),
-      authKey: Buffer.from(keys.authKey),
+      hmac: aead ? undefined : new HmacSha1(keys.authKey),
       gcmKey: aead ? Buffer.from(keys.encryptionKey) : Buffer.alloc(0),
     };
   }
@@ -379,7 +379,7 @@ export class SrtpSession {
   /** RFC 3711 §4.1.1: IV = (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16); the counter bytes stay zero. */
   #cmIv(salt: Buffer, ssrc: number, index: number): void {
     const iv = this.#iv;
-    salt.copy(iv, 0, 0, 14);
+    for (let i = 0; i < 14; i++) iv[i] = salt[i]!;
     iv[14] = 0;
     iv[15] = 0;
     iv[4]! ^= ssrc >>> 24;
@@ -449,24 +449,15 @@ export class SrtpSession {
     tagAt: number,
     tagLength: number = dir.tagLength,
   ): boolean {
-    const hmac = createHmac('sha1', dir.authKey).update(packet.subarray(0, authEnd));
-    if (roc >= 0) {
-      this.#rocBytes.writeUInt32BE(roc >>> 0);
-      hmac.update(this.#rocBytes);
-    }
-    const digest = hmac.digest();
+    const digest = dir.hmac!.compute(packet, authEnd, roc >= 0 ? roc >>> 0 : -1);
     let diff = 0;
     for (let i = 0; i < tagLength; i++) diff |= digest[i]! ^ packet[tagAt + i]!;
     return diff === 0;
   }
 
   #hmacWrite(dir: DirectionCrypto, out: Buffer, authEnd: number, roc: number): void {
-    const hmac = createHmac('sha1', dir.authKey).update(out.subarray(0, authEnd));
-    if (roc >= 0) {
-      this.#rocBytes.writeUInt32BE(roc >>> 0);
-      hmac.update(this.#rocBytes);
-    }
-    hmac.digest().copy(out, authEnd, 0, dir.tagLength);
+    const digest = dir.hmac!.compute(out, authEnd, roc >= 0 ? roc >>> 0 : -1);
+    for (let i = 0; i < dir.tagLength; i++) out[authEnd + i] = digest[i]!;
   }
 }
 
