@@ -25,6 +25,7 @@ import { mediaStreamsOf } from '../siprec/session/media-streams.js';
 import { MAX_VALUE_LENGTH } from './match-policy.js';
 import type { PolicyDecision, PolicyInput } from './policy.js';
 import type { PolicySet } from './policy-set.js';
+import { LazyChildLogger } from '../observability/logger.js';
 import { PauseRules, type PauseTimers } from './pause-rules.js';
 import { SessionPolicy, type DecisionCause } from './session-policy.js';
 
@@ -202,7 +203,10 @@ export class PolicyEngine {
       else this.#labels.add(label);
     }
     this.#deps.decisions.inc({ policy: label, action: decision.action });
-    const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
+    const log = new LazyChildLogger(this.#deps.logger, {
+      callId: session.callId,
+      recordingId: session.recordingId,
+    });
     const fields = { policy: decision.policy?.name ?? null, action: decision.action, cause };
     if (decision.policy || cause !== 'invite') log.info(fields, 'recording policy decision');
     else log.debug(fields, 'recording policy decision');

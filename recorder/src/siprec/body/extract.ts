@@ -37,6 +37,25 @@ export function extractSiprecBody(
   body: Buffer,
   contentDisposition?: string,
 ): SiprecBody {
+  const known = lastTakenApart.get(body);
+  if (known !== undefined && known.contentType === contentType && known.disposition === contentDisposition)
+    return known.result;
+  const result = takeApart(contentType, body, contentDisposition);
+  lastTakenApart.set(body, { contentType, disposition: contentDisposition, result });
+  return result;
+}
+
+/**
+ * Bodies already taken apart, by buffer: an initial INVITE's body is read by the session handler and again for
+ * the session store, and a request's buffer never changes once parsed. Results are shared, so callers treat them
+ * as read-only; entries go with the request. Refusals are not kept (they are rare and thrown anew).
+ */
+const lastTakenApart = new WeakMap<
+  Buffer,
+  { contentType: string | undefined; disposition: string | undefined; result: SiprecBody }
+>();
+
+function takeApart(contentType: string | undefined, body: Buffer, contentDisposition?: string): SiprecBody {
   const warnings: string[] = [];
   if (body.length > MAX_BODY_BYTES) {
     throw new SiprecBodyError('BODY_TOO_LARGE', `body of ${body.length} bytes exceeds ${MAX_BODY_BYTES}`);

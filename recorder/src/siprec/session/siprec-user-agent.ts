@@ -12,6 +12,7 @@ import type { MessageSource } from '../../sip/transport/types.js';
 import type { StreamLiveness } from '../../media/engine/engine-protocol.js';
 import type { HealthReport, RecorderControl, SessionSummary } from '../../http/http-server.js';
 import type { SidecarDocument } from '../../recording/sidecar.js';
+import { LazyChildLogger } from '../../observability/logger.js';
 import { extractSiprecBody } from '../body/index.js';
 import { ACCEPT, ALLOW, SUPPORTED, type UserAgentContext } from './context.js';
 import { handleInitialInvite } from './initial-invite.js';
@@ -328,7 +329,10 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     this.registry.remove(session, now);
     this.#deps.metrics.activeSessions.set(this.registry.size);
     this.#deps.metrics.sessionsEnded.inc({ reason });
-    const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
+    const log = new LazyChildLogger(this.#deps.logger, {
+      callId: session.callId,
+      recordingId: session.recordingId,
+    });
     if (opts.sendBye && this.#core) this.#sendBye(session, reason);
     // The recording is finished first (rest of the audio, WAV renamed into place, statistics), then the sidecar
     // that describes it: a consumer that sees `<id>.json` finds the final `<id>.wav` next to it.
@@ -364,7 +368,10 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     const bye = session.dialog.createRequest('BYE', {
       headers: [['Reason', `SIP;cause=200;text="${reason}"`]],
     });
-    const log = this.#deps.logger.child({ callId: session.callId, recordingId: session.recordingId });
+    const log = new LazyChildLogger(this.#deps.logger, {
+      callId: session.callId,
+      recordingId: session.recordingId,
+    });
     core.sendRequest(bye, session.dialog.target, {
       onResponse: (res) => log.debug({ status: res.status }, 'BYE answered'),
       onTimeout: () => log.warn('BYE to the SRC timed out'),
@@ -377,7 +384,7 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     if (!session) return false;
     if (session.paused !== paused) {
       session.paused = paused;
-      const log = this.#deps.logger.child({ callId: session.callId, recordingId });
+      const log = new LazyChildLogger(this.#deps.logger, { callId: session.callId, recordingId });
       const now = this.#deps.clock.now();
       const media = session.media;
       // The paused span becomes silence on the recording's timeline, so the file keeps the call's length.
@@ -430,11 +437,12 @@ function rawOffer(incoming: IncomingRequest): string | undefined {
   }
 }
 
-/** Bounded label values: a hostile peer must not create unbounded metric series. */
+/** Methods counted under their own name; any other is `other`, so a hostile peer cannot create metric series. */
+const LABELLED_METHODS: ReadonlySet<string> = new Set([
+  'INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'UPDATE', 'INFO',
+  'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER', 'PRACK',
+]); // prettier-ignore
+
 function methodLabel(method: string): string {
-  return /^(INVITE|ACK|BYE|CANCEL|OPTIONS|UPDATE|INFO|REGISTER|SUBSCRIBE|NOTIFY|PUBLISH|MESSAGE|REFER|PRACK)$/.test(
-    method,
-  )
-    ? method
-    : 'other';
+  return LABELLED_METHODS.has(method) ? method : 'other';
 }

@@ -215,3 +215,30 @@ describe('siprec/body extractSiprecBody', () => {
     });
   });
 });
+
+describe('siprec/body extractSiprecBody on a body already taken apart', () => {
+  const sdp =
+    'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+  const xml = '<?xml version="1.0"?><recording xmlns="urn:ietf:params:xml:ns:recording:1"/>';
+  const multipart = Buffer.from(
+    `--b1\r\nContent-Type: application/sdp\r\n\r\n${sdp}\r\n` +
+      `--b1\r\nContent-Type: application/rs-metadata+xml\r\nContent-Disposition: recording-session\r\n\r\n${xml}\r\n--b1--\r\n`,
+  );
+
+  it('gives the same parts again for the same request body (the session store reads it a second time)', () => {
+    const first = extractSiprecBody('multipart/mixed;boundary=b1', multipart);
+    const again = extractSiprecBody('multipart/mixed;boundary=b1', multipart);
+    expect(again).to.equal(first);
+    expect(again.sdp).to.equal(sdp);
+    expect(again.metadata?.raw).to.equal(xml);
+  });
+
+  it('reads the body anew under another Content-Type or Content-Disposition', () => {
+    const body = Buffer.from(xml);
+    expect(extractSiprecBody('application/rs-metadata+xml', body).metadata?.raw).to.equal(xml);
+    expect(extractError(() => extractSiprecBody('text/plain', body)).code).to.equal('UNSUPPORTED_BODY_TYPE');
+    const byDisposition = extractSiprecBody('text/plain', body, 'recording-session');
+    expect(byDisposition.metadata?.contentType).to.equal('text/plain');
+    expect(byDisposition.warnings).to.have.length(1);
+  });
+});
