@@ -80,6 +80,8 @@ const SRTCP_INDEX_MASK = 0x7fffffff;
 const RTCP_HEADER = 8;
 const SRTCP_TRAILER = 4;
 const GCM_TAG = 16;
+/** Packets of an SSRC whose AES-CM keystream is made in one cipher call (see aes-cm-keystream.ts). */
+const RTP_KEYSTREAM_BATCH = 8;
 
 /** One SDES-keyed SRTP/SRTCP session. Keys never leave it: not in errors, not in `inspect`, not in JSON. */
 export class SrtpSession {
@@ -144,8 +146,9 @@ export class SrtpSession {
         }
       }
     }
-    this.#rtp = this.#direction(keys.rtp, params.rtpTagLength);
-    this.#rtcp = this.#direction(keys.rtcp, params.rtcpTagLength);
+    // SRTP indices follow each other: keystream is made for the next packets at once; SRTCP's come seconds apart.
+    this.#rtp = this.#direction(keys.rtp, params.rtpTagLength, RTP_KEYSTREAM_BATCH);
+    this.#rtcp = this.#direction(keys.rtcp, params.rtcpTagLength, 1);
   }
 
   /**
@@ -178,8 +181,7 @@ export class SrtpSession {
     } else {
       // §4.2: the tag covers the authenticated portion (the whole packet here) ‖ ROC.
       if (!this.#hmacVerify(this.#rtp, packet, end, roc, end)) return this.#fail(SrtpResult.AUTH_FAILED);
-      this.#cmIv(this.#rtp.salt, ssrc, index);
-      this.#rtp.keystream!.xor(this.#iv, packet, headerLength, end);
+      this.#rtp.keystream!.xor(ssrc, index, packet, headerLength, end);
     }
     this.#remember(this.#rtpIn, ssrc, window).accept(index);
     this.stats.decrypted++;
@@ -245,8 +247,7 @@ export class SrtpSession {
       const replay = window === undefined ? 0 : window.check(index);
       if (replay !== 0) return replay;
       if (encrypted) {
-        this.#cmIv(this.#rtcp.salt, ssrc, index);
-        this.#rtcp.keystream!.xor(this.#iv, packet, RTCP_HEADER, plainEnd);
+        this.#rtcp.keystream!.xor(ssrc, index, packet, RTCP_HEADER, plainEnd);
       }
     }
     this.#remember(this.#rtcpIn, ssrc, window).accept(index);
@@ -277,8 +278,7 @@ export class SrtpSession {
     }
     const out = Buffer.alloc(packet.length + this.#rtp.tagLength);
     packet.copy(out);
-    this.#cmIv(this.#rtp.salt, ssrc, Math.max(index, 0));
-    this.#rtp.keystream!.xor(this.#iv, out, headerLength, packet.length);
+    this.#rtp.keystream!.xor(ssrc, Math.max(index, 0), out, headerLength, packet.length);
     this.#hmacWrite(this.#rtp, out, packet.length, roc);
     return out;
   }
@@ -306,8 +306,7 @@ export class SrtpSession {
     }
     const out = Buffer.alloc(packet.length + SRTCP_TRAILER + this.#rtcp.tagLength);
     packet.copy(out);
-    this.#cmIv(this.#rtcp.salt, ssrc, index);
-    this.#rtcp.keystream!.xor(this.#iv, out, RTCP_HEADER, packet.length);
+    this.#rtcp.keystream!.xor(ssrc, index, out, RTCP_HEADER, packet.length);
     out.writeUInt32BE(word, packet.length);
     this.#hmacWrite(this.#rtcp, out, packet.length + SRTCP_TRAILER, -1);
     return out;
@@ -332,12 +331,12 @@ export class SrtpSession {
     return { suite: this.suite, stats: { ...this.stats } };
   }
 
-  #direction(keys: SrtpSessionKeys, tagLength: number): DirectionCrypto {
+  #direction(keys: SrtpSessionKeys, tagLength: number, batch: number): DirectionCrypto {
     const aead = this.#params.aead;
     return {
       salt: Buffer.from(keys.salt),
       tagLength,
-      keystream: aead ? undefined : new AesCmKeystream(keys.encryptionKey),
+      keystream: aead ? undefined : new AesCmKeystream(keys.encryptionKey, keys.salt, batch),
       hmac: aead ? undefined : new HmacSha1(keys.authKey),
       gcmKey: aead ? Buffer.from(keys.encryptionKey) : Buffer.alloc(0),
     };
@@ -374,26 +373,6 @@ export class SrtpSession {
     if (map.size < this.#maxStreams) return;
     const oldest = map.keys().next();
     if (oldest.done !== true) map.delete(oldest.value);
-  }
-
-  /** RFC 3711 §4.1.1: IV = (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16); the counter bytes stay zero. */
-  #cmIv(salt: Buffer, ssrc: number, index: number): void {
-    const iv = this.#iv;
-    for (let i = 0; i < 14; i++) iv[i] = salt[i]!;
-    iv[14] = 0;
-    iv[15] = 0;
-    iv[4]! ^= ssrc >>> 24;
-    iv[5]! ^= (ssrc >>> 16) & 0xff;
-    iv[6]! ^= (ssrc >>> 8) & 0xff;
-    iv[7]! ^= ssrc & 0xff;
-    const high = Math.floor(index / 0x100000000);
-    const low = index >>> 0;
-    iv[8]! ^= (high >>> 8) & 0xff;
-    iv[9]! ^= high & 0xff;
-    iv[10]! ^= low >>> 24;
-    iv[11]! ^= (low >>> 16) & 0xff;
-    iv[12]! ^= (low >>> 8) & 0xff;
-    iv[13]! ^= low & 0xff;
   }
 
   #gcmRtpIv(ssrc: number, roc: number, seq: number): void {

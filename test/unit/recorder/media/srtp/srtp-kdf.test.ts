@@ -5,9 +5,14 @@ import { hex } from '../../../../support/media-rtp/fixtures.js';
 
 describe('SRTP key derivation and AES-CM (RFC 3711 Appendix B)', () => {
   it('B.2: the AES-CM keystream for session key 2B7E…3C and salt F0F1…FD', () => {
-    const ks = new AesCmKeystream(hex('2B7E151628AED2A6ABF7158809CF4F3C'));
+    // SSRC 0 and index 0: the IV is the salt itself, F0F1…FD0000.
+    const ks = new AesCmKeystream(
+      hex('2B7E151628AED2A6ABF7158809CF4F3C'),
+      hex('F0F1F2F3F4F5F6F7F8F9FAFBFCFD'),
+      1,
+    );
     const data = Buffer.alloc(48);
-    ks.xor(hex('F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000'), data, 0, 48);
+    ks.xor(0, 0, data, 0, 48);
     expect(data.toString('hex').toUpperCase()).to.equal(
       'E03EAD0935C95E80E166B16DD92B4EB4' +
         'D23513162B02D0F72A43A2FE4A5F97AB' +
@@ -16,9 +21,13 @@ describe('SRTP key derivation and AES-CM (RFC 3711 Appendix B)', () => {
   });
 
   it('B.2: XORs only the requested range, for lengths that are not whole blocks', () => {
-    const ks = new AesCmKeystream(hex('2B7E151628AED2A6ABF7158809CF4F3C'));
+    const ks = new AesCmKeystream(
+      hex('2B7E151628AED2A6ABF7158809CF4F3C'),
+      hex('F0F1F2F3F4F5F6F7F8F9FAFBFCFD'),
+      8,
+    );
     const data = Buffer.alloc(40, 0);
-    ks.xor(hex('F0F1F2F3F4F5F6F7F8F9FAFBFCFD0000'), data, 3, 23);
+    ks.xor(0, 0, data, 3, 23);
     expect(data.subarray(0, 3).toString('hex')).to.equal('000000');
     expect(data.subarray(3, 23).toString('hex').toUpperCase()).to.equal(
       'E03EAD0935C95E80E166B16DD92B4EB4D2351316',

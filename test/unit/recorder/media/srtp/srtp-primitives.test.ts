@@ -49,19 +49,35 @@ describe('HmacSha1 (RFC 2104 / RFC 2202)', () => {
 });
 
 describe('AesCmKeystream (RFC 3711 §4.1.1)', () => {
-  it('XORs the same keystream as AES-128-CTR from the IV, for lengths that grow its counter blocks', () => {
+  /** The reference: AES-CTR from IV = (salt · 2^16) XOR (SSRC · 2^64) XOR (index · 2^16). */
+  function referenceXor(key: Buffer, salt: Buffer, ssrc: number, index: number, data: Buffer): Buffer {
+    const iv = Buffer.alloc(16);
+    salt.copy(iv, 0, 0, 14);
+    iv.writeUInt32BE((iv.readUInt32BE(4) ^ ssrc) >>> 0, 4);
+    const high = Math.floor(index / 0x100000000);
+    iv.writeUInt16BE(iv.readUInt16BE(8) ^ high, 8);
+    iv.writeUInt32BE((iv.readUInt32BE(10) ^ index) >>> 0, 10);
+    return createCipheriv('aes-128-ctr', key, iv).update(data);
+  }
+
+  it('XORs the AES-CTR keystream of each packet, in order, late, after jumps, SSRC changes and size changes', () => {
     const key = randomBytes(16);
-    const keystream = new AesCmKeystream(key);
-    const iv = randomBytes(16);
-    iv[14] = 0;
-    iv[15] = 0;
-    for (const length of [1, 15, 16, 17, 160, 1024, 1500, 4000, 172]) {
-      const data = randomBytes(length + 20);
-      const expected = Buffer.from(data);
-      const ctr = createCipheriv('aes-128-ctr', key, iv).update(data.subarray(10, 10 + length));
-      ctr.copy(expected, 10);
-      keystream.xor(iv, data, 10, 10 + length);
-      expect(hex(data), `length ${length}`).to.equal(hex(expected));
+    const salt = randomBytes(14);
+    const keystream = new AesCmKeystream(key, salt, 8);
+    const packets: [number, number, number][] = [];
+    // [ssrc, index, payload length]: a run of G.711 packets across a ROC change, a late one, a bigger one, a
+    // jump, another SSRC, a jumbo packet, and indices above 2^32.
+    for (let i = 0; i < 20; i++) packets.push([0x1234, 65530 + i, 160]);
+    packets.push([0x1234, 65531, 160], [0x1234, 65550, 300], [0x1234, 65551, 17], [0x1234, 99999, 160]);
+    packets.push([0xfedcba98, 5, 160], [0x1234, 100000, 160], [0x1234, 100001, 4000], [0x1234, 100002, 1]);
+    packets.push([0x1234, 2 ** 40 + 7, 160], [0x1234, 2 ** 40 + 8, 160]);
+    for (const [ssrc, index, length] of packets) {
+      const plain = randomBytes(length + 20);
+      const data = Buffer.from(plain);
+      keystream.xor(ssrc, index, data, 12, 12 + length);
+      const expected = Buffer.from(plain);
+      referenceXor(key, salt, ssrc, index, plain.subarray(12, 12 + length)).copy(expected, 12);
+      expect(hex(data), `ssrc ${ssrc} index ${index} length ${length}`).to.equal(hex(expected));
     }
   });
 });
