@@ -129,7 +129,10 @@ async function run(calls: number): Promise<Record<string, unknown>> {
       const callId = typeof l.callId === 'string' ? l.callId : '';
       if (l.msg === 'session taken over') {
         takeover.set(callId, { receivedAt: Number(l.receivedAt), takeoverMs: Number(l.takeoverMs) });
-        for (const [k, list] of Object.entries(phaseLists)) list.push(Number(l[k]));
+        for (const [k, v] of Object.entries(l)) {
+          if (!k.endsWith('Ms') || k === 'takeoverMs' || typeof v !== 'number') continue;
+          (phaseLists[k] ??= []).push(v);
+        }
       }
       if (l.msg === 'first packet after takeover') {
         const at = Number(l.firstPacketAt);

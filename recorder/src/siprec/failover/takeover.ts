@@ -10,22 +10,18 @@
  * SRC's failover list will reach the owner) and taking a live session would make two recorders write it. Nothing is
  * proxied: the owner's address may be unreachable from here, and the SRC retries at the next SRS anyway.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Dialog } from '../../sip/dialog/dialog.js';
 import { getTag } from '../../sip/message/name-addr.js';
 import type { IncomingRequest } from '../../sip/core/transaction-user.js';
-import { negotiateSessionTimer } from '../../sip/session-timer.js';
-import { segmentDirectoryName, segmentFileName } from '../../recording/assembly/segment-storage.js';
 import type { LoadedSession, SessionStore } from '../../store/session-store.js';
 import { StoreError } from '../../store/store-error.js';
 import { extractSiprecBody } from '../body/index.js';
-import { buildAnswer, parseOffer, type SdpOffer } from '../sdp/index.js';
-import { ALLOW, MIN_SE, SUPPORTED, negotiationContext, type UserAgentContext } from '../session/context.js';
-import { negotiateOffer } from '../session/media-negotiator.js';
-import { mediaStreamsOf } from '../session/media-streams.js';
+import { parseOffer, type SdpOffer } from '../sdp/index.js';
+import type { UserAgentContext } from '../session/context.js';
 import type { RecordingSession } from '../session/recording-session.js';
 import { SessionError } from '../session/session-error.js';
+import { answerReplacingInvite, checkReplacingInvite, replaceLocalDialog } from './replacing-invite.js';
+import { SegmentOpening, type PhaseMark } from './segment-opening.js';
 import { restoreSession } from './stored-form.js';
 
 /** What the takeover needs from the coordinator that owns the store and the leases. */
@@ -105,53 +101,84 @@ export class SessionTakeover {
     const receivedAt = ctx.clock.now();
     const h = request.headers;
     const phases: Record<string, number> = {};
+    const mark: PhaseMark = (phase) => (phases[phase] = ctx.clock.now() - receivedAt);
     const found = await this.#find(ctx, incoming, dialogId, h.get('Call-ID') ?? '', {
       callId: h.get('Call-ID') ?? '',
       toTag: getTag(h.get('To')) ?? '',
       fromTag: getTag(h.get('From')) ?? '',
     });
     if (found === 'answered' || found === undefined) return found;
-    const log = ctx.logger.child({ callId: found.session.callId, recordingId: found.session.recordingId });
+    mark('foundMs');
     if (found.session.state === 'ended') {
       // Ended elsewhere: a late or retransmitted BYE still succeeds (INTEROP §8.8).
       ctx.respond(incoming, request.method === 'BYE' ? 200 : 481);
       return 'answered';
     }
-    phases.foundMs = ctx.clock.now() - receivedAt;
-    const lease = await this.#takeOver(ctx, incoming, found);
-    if (lease === undefined) return 'answered';
-    phases.leasedMs = ctx.clock.now() - receivedAt;
+    if (ctx.registry.byRecording(found.session.recordingId)) {
+      // Recorded here under the dialog that replaced this one (RFC 3891): the old dialog is over.
+      ctx.respond(incoming, request.method === 'BYE' ? 200 : 481);
+      return 'answered';
+    }
     const session = restoreSession(found.session, {
       source: incoming.source,
       localContact: ctx.contactFor(incoming.source),
     });
-    if (request.method === 'BYE') {
-      const accepted = session.dialog.acceptRequest(request);
-      if (!accepted.accepted) {
-        ctx.respond(incoming, accepted.status, { reason: accepted.reason });
-      } else {
-        ctx.respond(incoming, 200);
-      }
-      // The SRC hung up while its media went to the dead recorder: this recorder's (empty) segment marks where the
-      // call really ended, so the gap up to the BYE is silent and listed, and the file lasts as long as the call.
-      session.segments.push({
-        recorderId: this.#deps.recorderId,
-        start: receivedAt,
-        end: receivedAt,
-        files: [],
-      });
-      session.counters.failovers++;
-      session.end('bye', receivedAt);
-      log.info({ previousOwner: lease.previousOwner }, 'BYE for a session of a stopped recorder: finalised');
-      await this.#deps.finishTaken(session, lease.token, lease.previousOwner);
-      return 'answered';
-    }
+    if (request.method === 'BYE') return this.#finishAtBye(ctx, incoming, found, session, receivedAt);
     if (!session.offer)
       throw new SessionError('SESSION_BAD_STORED_STATE', 500, 'the stored session has no offer');
-    await continueHere(ctx, session, this.#deps.recorderId, session.offer, session.offerSdp);
-    phases.mediaMs = ctx.clock.now() - receivedAt;
+    // A re-INVITE or UPDATE is answered from its own offer: negotiating the stored one first and then the new
+    // one would cost a second round trip to the media worker before the 200 OK.
+    const requested = offerOf(incoming);
+    const opening = SegmentOpening.start(
+      ctx,
+      session,
+      requested?.offer ?? session.offer,
+      requested?.sdp ?? session.offerSdp,
+      { ownerLapsed: found.leaseUntil <= receivedAt, mark },
+    );
+    const lease = await this.#takeOver(ctx, incoming, found);
+    mark('leasedMs');
+    if (lease === undefined) {
+      opening.abandon();
+      return 'answered';
+    }
+    await opening.commit(this.#deps.recorderId);
+    mark('mediaMs');
     this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt, phases);
     return session;
+  }
+
+  /**
+   * A BYE for a dead recorder's session: taken over only to finalise it. The SRC hung up while its media went to
+   * the dead recorder: this recorder's (empty) segment marks where the call really ended, so the gap up to the BYE
+   * is silent and listed, and the file lasts as long as the call.
+   */
+  async #finishAtBye(
+    ctx: UserAgentContext,
+    incoming: IncomingRequest,
+    found: LoadedSession,
+    session: RecordingSession,
+    receivedAt: number,
+  ): Promise<'answered'> {
+    const lease = await this.#takeOver(ctx, incoming, found);
+    if (lease === undefined) return 'answered';
+    const accepted = session.dialog.acceptRequest(incoming.request);
+    if (!accepted.accepted) ctx.respond(incoming, accepted.status, { reason: accepted.reason });
+    else ctx.respond(incoming, 200);
+    session.segments.push({
+      recorderId: this.#deps.recorderId,
+      start: receivedAt,
+      end: receivedAt,
+      files: [],
+    });
+    session.counters.failovers++;
+    session.end('bye', receivedAt);
+    ctx.logger.info(
+      { callId: session.callId, recordingId: session.recordingId, previousOwner: lease.previousOwner },
+      'BYE for a session of a stopped recorder: finalised',
+    );
+    await this.#deps.finishTaken(session, lease.token, lease.previousOwner);
+    return 'answered';
   }
 
   /** See `SessionPersistence.replace`: RFC 3891 §3, the new dialog continues the replaced one's recording. */
@@ -161,7 +188,8 @@ export class SessionTakeover {
     if (target === undefined) return undefined;
     // §3: "the to-tag parameter is compared to the local tag, and the from-tag parameter to the remote tag".
     const replacedId = `${target.callId};${target.toTag};${target.fromTag}`;
-    if (ctx.registry.byDialog(replacedId)) return undefined;
+    const local = ctx.registry.byDialog(replacedId);
+    if (local) return replaceLocalDialog(ctx, incoming, local);
     const receivedAt = ctx.clock.now();
     const found = await this.#find(ctx, incoming, replacedId, target.callId, target);
     if (found === 'answered') return 'answered';
@@ -169,55 +197,32 @@ export class SessionTakeover {
       ctx.respond(incoming, 481, { reason: 'Replaced Dialog Does Not Exist' });
       return 'answered';
     }
-    if (found.session.state === 'ended') {
-      // §3: a dialog that already terminated → 603.
+    if (found.session.state === 'ended' || ctx.registry.byRecording(found.session.recordingId)) {
+      // §3: a dialog that already terminated (or was itself replaced by one recorded here) → 603.
       ctx.respond(incoming, 603, { reason: 'Replaced Dialog Ended' });
       return 'answered';
     }
-    const body =
-      request.body.length > 0
-        ? extractSiprecBody(
-            request.headers.get('Content-Type'),
-            request.body,
-            request.headers.get('Content-Disposition'),
-          )
-        : undefined;
-    if (body?.sdp === undefined) {
-      ctx.respond(incoming, 488, { reason: 'An SDP offer is required' });
-      return 'answered';
-    }
-    const parsed = parseOffer(body.sdp);
-    if (!parsed.ok) {
-      ctx.respond(incoming, 488, { reason: `Unacceptable SDP: ${parsed.error}`.slice(0, 120) });
-      return 'answered';
-    }
-    const timer = negotiateSessionTimer(request, { minSE: MIN_SE });
-    if (timer.kind === 'too-small') {
-      ctx.respond(incoming, 422, { headers: timer.responseHeaders });
-      return 'answered';
-    }
-    const lease = await this.#takeOver(ctx, incoming, found);
-    if (lease === undefined) return 'answered';
+    const checked = checkReplacingInvite(ctx, incoming);
+    if (checked === undefined) return 'answered';
     const contact = ctx.contactFor(source);
     const dialog = Dialog.fromInvite(request, source, incoming.localTag, contact);
     const session = restoreSession(found.session, { source, localContact: contact, dialog });
+    const opening = SegmentOpening.start(ctx, session, checked.offer, checked.sdp, {
+      ownerLapsed: found.leaseUntil <= receivedAt,
+    });
+    const lease = await this.#takeOver(ctx, incoming, found);
+    if (lease === undefined) {
+      opening.abandon();
+      return 'answered';
+    }
     session.state = 'early';
     session.lastSignalAt = receivedAt;
-    if (body.metadata) session.applyMetadata(body.metadata.raw, 'INVITE', receivedAt);
-    if (timer.kind === 'ok') session.sessionExpiresMs = timer.sessionExpires * 1000;
-    await continueHere(ctx, session, this.#deps.recorderId, parsed.offer, body.sdp);
+    if (checked.metadata !== undefined) session.applyMetadata(checked.metadata, 'INVITE', receivedAt);
+    if (checked.timer.kind === 'ok') session.sessionExpiresMs = checked.timer.sessionExpires * 1000;
+    await opening.commit(this.#deps.recorderId);
     ctx.registry.add(session);
     this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt);
-    ctx.respond(incoming, 200, {
-      headers: [
-        ['Contact', contact],
-        ['Allow', ALLOW],
-        ['Supported', SUPPORTED],
-        ...(timer.kind === 'ok' ? timer.responseHeaders : []),
-      ],
-      body: Buffer.from(session.answerSdp),
-      contentType: 'application/sdp',
-    });
+    answerReplacingInvite(ctx, incoming, session, checked.timer);
     ctx.logger.info(
       { callId: session.callId, recordingId: session.recordingId, replaces: target.callId },
       'INVITE with Replaces continues the recording',
@@ -283,51 +288,21 @@ export class SessionTakeover {
   }
 }
 
-/**
- * Opens the next segment of `session` on this recorder's media engine and negotiates `offer` against the stored
- * streams: each keeps its channel and both SRTP keys, and gets a port pair bound here before the answer leaves.
- * The answer is a full SDP whose `o=` version is one above the last one sent (RFC 3264 §8).
- */
-export async function continueHere(
-  ctx: UserAgentContext,
-  session: RecordingSession,
-  recorderId: string,
-  offer: SdpOffer,
-  offerSdp: string,
-): Promise<void> {
-  const index = session.segments.length + 1;
-  const directory = join(ctx.config.recordingDir, segmentDirectoryName(session.recordingId, index));
-  await mkdir(directory, { recursive: true });
-  const now = ctx.clock.now();
-  const media = await ctx.media.openRecording({
-    recordingId: session.recordingId,
-    directory,
-    startedAt: now,
-  });
-  let answer;
+/** The SDP offer a re-INVITE or UPDATE carries, when it has a usable one (else the in-dialog layer answers it). */
+function offerOf(incoming: IncomingRequest): { offer: SdpOffer; sdp: string } | undefined {
+  const { request } = incoming;
+  if ((request.method !== 'INVITE' && request.method !== 'UPDATE') || request.body.length === 0)
+    return undefined;
   try {
-    const negotiation = await negotiateOffer(offer, session.streams, negotiationContext(ctx, media));
-    session.streams = negotiation.streams;
-    answer = negotiation.answer;
-    await media.configure(mediaStreamsOf(session.streams));
-  } catch (err) {
-    await media.discard().catch(() => undefined);
-    throw err;
+    const { sdp } = extractSiprecBody(
+      request.headers.get('Content-Type'),
+      request.body,
+      request.headers.get('Content-Disposition'),
+    );
+    if (sdp === undefined) return undefined;
+    const parsed = parseOffer(sdp);
+    return parsed.ok ? { offer: parsed.offer, sdp } : undefined;
+  } catch {
+    return undefined;
   }
-  session.media = media;
-  session.offer = offer;
-  session.offerSdp = offerSdp;
-  session.answerVersion += 1;
-  session.answerSdp = buildAnswer(offer, answer, {
-    address: ctx.mediaAddress,
-    sessionId: session.localSessionId,
-    version: session.answerVersion,
-  });
-  session.segments.push({
-    recorderId,
-    start: now,
-    end: null,
-    files: [segmentFileName(session.recordingId, index)],
-  });
-  session.counters.failovers++;
 }

@@ -59,7 +59,8 @@ export interface RecordingSessionInit {
 
 export class RecordingSession {
   readonly recordingId: string;
-  readonly dialog: Dialog;
+  /** Replaced when the SRC moves the session to a new dialog (INVITE with Replaces, RFC 3891). */
+  dialog: Dialog;
   readonly source: MessageSource;
   readonly startedAt: number;
   readonly siprec: boolean;
