@@ -15,6 +15,7 @@ import {
   STORED_SESSION_SCHEMA,
   STORE_LIMITS,
   type StoredMetadata,
+  type StoredPause,
   type StoredSdp,
   type StoredSession,
   type StoredSrtp,
@@ -140,6 +141,7 @@ export function decodeSession(
       end: seg.nullable('end', () => seg.int('end')),
       files: seg.strings('files', STORE_LIMITS.maxFilesPerSegment),
     })),
+    ...readPauses(core),
     counters: {
       reinvites: counters.int('reinvites'),
       updates: counters.int('updates'),
@@ -231,4 +233,16 @@ function readMetadata(r: Reader): StoredMetadata {
       document: d.str('document', STORE_LIMITS.maxMetadataDocumentBytes),
     })),
   };
+}
+
+/** The hold/pause spans, when the document has them (older documents do not). */
+function readPauses(core: Reader): { pauses?: StoredPause[] } {
+  const pauses = core.optional('pauses', () =>
+    core.list(core.raw('pauses'), 'pauses', STORE_LIMITS.maxPauses).map((p) => ({
+      reason: p.oneOf('reason', ['hold', 'pause'] as const),
+      start: p.int('start'),
+      end: p.nullable('end', () => p.int('end')),
+    })),
+  );
+  return pauses === undefined ? {} : { pauses };
 }

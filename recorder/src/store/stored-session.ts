@@ -23,6 +23,8 @@ export const STORE_LIMITS = {
   /** Merged metadata and every stored part, once serialised. */
   maxPartBytes: 4 * 1024 * 1024,
   maxSegments: 256,
+  /** Same bound as `PauseIntervals` keeps in memory. */
+  maxPauses: 200,
   maxFilesPerSegment: 16,
   maxCorrelationHeaders: 64,
   maxString: 8192,
@@ -137,6 +139,15 @@ export interface StoredSession {
   readonly metadata: StoredMetadata;
   readonly segments: readonly StoredSegment[];
   readonly counters: StoredSessionCounters;
+  /** Hold and pause spans (absent in documents written before they were kept). */
+  readonly pauses?: readonly StoredPause[];
+}
+
+/** A hold or pause span, epoch ms; `end` null while it lasts. */
+export interface StoredPause {
+  readonly reason: 'hold' | 'pause';
+  readonly start: number;
+  readonly end: number | null;
 }
 
 /** `callId;localTag;remoteTag`, the dialog id of RFC 3261 §12 (same form as `Dialog.id`). */

@@ -10,6 +10,7 @@ import type { StoredSession, StoredStream } from '../../store/stored-session.js'
 import { STORED_SESSION_SCHEMA } from '../../store/stored-session.js';
 import { parseOffer } from '../sdp/index.js';
 import { RecordingSession } from '../session/recording-session.js';
+import { PauseIntervals } from '../session/pause-intervals.js';
 import { SessionError } from '../session/session-error.js';
 import type { StreamState } from '../session/stream-state.js';
 
@@ -50,6 +51,7 @@ export function toStoredSession(session: RecordingSession): StoredSession {
     },
     segments: session.segments.map((g) => ({ ...g, files: [...g.files] })),
     counters: { ...session.counters },
+    pauses: session.pauses.toJSON(),
   };
 }
 
@@ -117,6 +119,7 @@ export function restoreSession(stored: StoredSession, rc: RestoreContext): Recor
   session.state = stored.state === 'ended' ? 'ended' : 'confirmed';
   session.lastSignalAt = stored.lastSignalAt;
   session.paused = stored.paused;
+  if (stored.pauses) session.pauses = PauseIntervals.from(stored.pauses);
   session.sessionExpiresMs = stored.sessionExpiresMs ?? undefined;
   if (stored.sdp.offer !== '') {
     const parsed = parseOffer(stored.sdp.offer);

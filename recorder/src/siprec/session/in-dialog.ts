@@ -17,6 +17,7 @@ import { mediaStreamsOf } from './media-streams.js';
 import type { RecordingSession } from './recording-session.js';
 import { SessionError } from './session-error.js';
 import { ACCEPT, ALLOW, MIN_SE, SUPPORTED, negotiationContext, type UserAgentContext } from './context.js';
+import { offerHolds } from './pause-intervals.js';
 import { reasonPhrase } from './initial-invite.js';
 
 /** Sessions with an offer being processed: a second one meanwhile is glare (RFC 3261 §14.2, RFC 3311 §5.2). */
@@ -133,6 +134,7 @@ async function handleOffer(
         });
         for (const pair of negotiation.released) media.release(pair);
         session.streams = negotiation.streams;
+        session.pauses.set('hold', offerHolds(parsed.offer), ctx.clock.now());
         session.offer = parsed.offer;
         session.answerVersion = answerVersion;
         session.answerSdp = answerSdp;

@@ -16,6 +16,7 @@ import { negotiateOffer } from './media-negotiator.js';
 import { mediaStreamsOf } from './media-streams.js';
 import { RecordingSession } from './recording-session.js';
 import { SessionError } from './session-error.js';
+import { offerHolds } from './pause-intervals.js';
 import {
   ACCEPT,
   ALLOW,
@@ -152,6 +153,7 @@ async function answerInvite(
     recordingId: session.recordingId,
     directory: ctx.config.recordingDir,
     startedAt: now,
+    ports: parsed.offer.media.length,
   });
   let negotiation: Awaited<ReturnType<typeof negotiateOffer>>;
   try {
@@ -180,6 +182,7 @@ async function answerInvite(
       : err;
   }
   session.offer = parsed.offer;
+  session.pauses.set('hold', offerHolds(parsed.offer), session.startedAt); // CUBE may start a call on hold
   session.answerVersion = 1;
   session.answerSdp = buildAnswer(parsed.offer, negotiation.answer, {
     address: ctx.mediaAddress,

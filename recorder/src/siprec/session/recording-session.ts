@@ -16,6 +16,7 @@ import {
 } from '../metadata/index.js';
 import type { SdpOffer } from '../sdp/index.js';
 import type { StreamState } from './stream-state.js';
+import { PauseIntervals } from './pause-intervals.js';
 import type { RecordingHandle } from '../../media/engine/recording-handle.js';
 import type { RecordingMediaResult, StreamMediaStats } from '../../media/engine/engine-protocol.js';
 import type { SessionPolicy } from '../../policy/session-policy.js';
@@ -79,6 +80,8 @@ export class RecordingSession {
   metadataStatus: MetadataStatus = 'none';
   readonly rawMetadata: { receivedAt: string; method: string; document: string }[] = [];
   paused = false;
+  /** Hold and pause spans, for the sidecar's `pauses[]`. */
+  pauses = new PauseIntervals();
   /** Negotiated RFC 4028 interval, if any. */
   sessionExpiresMs: number | undefined;
   /** Last request from the SRC in this dialog (refreshes the session timer). */
@@ -292,6 +295,7 @@ export class RecordingSession {
         transport: this.source.protocol,
       },
       sipHeaders: this.correlationHeaders,
+      pauses: this.pauses.toSidecar(this.endedAt),
       ...(this.policy ? { policy: this.policy.toSidecar(this.endReason) } : {}),
       metadata: {
         status: this.metadataStatus,

@@ -386,6 +386,7 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
       session.paused = paused;
       const log = new LazyChildLogger(this.#deps.logger, { callId: session.callId, recordingId });
       const now = this.#deps.clock.now();
+      session.pauses.set('pause', paused, now);
       const media = session.media;
       // The paused span becomes silence on the recording's timeline, so the file keeps the call's length.
       if (media) {
