@@ -130,6 +130,14 @@ export class MemorySessionStore implements SessionStore {
     e.revision++;
     e.ended = session.state === 'ended';
     e.expiresAt = now + (e.ended ? this.#endedTtlMs : this.#sessionTtlMs);
+    // INVITE/Replaces moved the session to a new dialog (RFC 3891 §3): it is found by that one, and the replaced
+    // dialog, which has ended, no longer finds it.
+    const dialogId = dialogIdOf(session);
+    if (dialogId !== e.dialogId || session.callId !== e.callId) {
+      this.#unindex(rid, e);
+      e.dialogId = dialogId;
+      e.callId = session.callId;
+    }
     this.#b.byDialog.set(e.dialogId, rid);
     let set = this.#b.byCallId.get(e.callId);
     if (set === undefined) this.#b.byCallId.set(e.callId, (set = new Set()));
@@ -291,11 +299,16 @@ export class MemorySessionStore implements SessionStore {
     const e = this.#b.sessions.get(recordingId);
     if (e === undefined || e.expiresAt > now) return e;
     this.#b.sessions.delete(recordingId);
+    this.#unindex(recordingId, e);
+    return undefined;
+  }
+
+  /** Removes the dialog and Call-ID index entries of `e` (those of another session under the same ids stay). */
+  #unindex(recordingId: string, e: Entry): void {
     if (this.#b.byDialog.get(e.dialogId) === recordingId) this.#b.byDialog.delete(e.dialogId);
     const set = this.#b.byCallId.get(e.callId);
     set?.delete(recordingId);
     if (set?.size === 0) this.#b.byCallId.delete(e.callId);
-    return undefined;
   }
 
   #loaded(recordingId: string, now: number): LoadedSession | undefined {

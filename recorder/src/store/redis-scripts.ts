@@ -5,7 +5,8 @@
  * NTP keeps recorders within milliseconds of each other).
  *
  * Session hash fields: `p:core`, `p:sdp`, `p:streams`, `p:meta` (the document parts), `fence` (newest fencing
- * token, incremented with HINCRBY — the hash-field INCR), `owner`, `leaseUntil`, `ended`, `rev`.
+ * token, incremented with HINCRBY — the hash-field INCR), `owner`, `leaseUntil`, `ended`, `rev`, and the index
+ * entries it is found by, `dialog` and `callid`.
  */
 import { createHash } from 'node:crypto';
 
@@ -23,8 +24,13 @@ function script(name: string, source: string): LuaScript {
 /**
  * Writes parts of a session under a fencing token.
  * KEYS: session, dialog index, Call-ID index, leases.
- * ARGV: token, recorderId, now, leaseMs, ttlMs, full (1|0), recordingId, ended (1|0), indexTtlMs, then field/value pairs.
+ * ARGV: token, recorderId, now, leaseMs, ttlMs, full (1|0), recordingId, ended (1|0), indexTtlMs, dialog id, Call-ID,
+ * key prefix, then field/value pairs.
  * Returns {1, revision} | {0, fence, owner} (a newer owner: refused) | {-1} (partial write to a missing session).
+ *
+ * The session hash remembers the dialog id and Call-ID it is indexed under (`dialog`, `callid`): when INVITE/Replaces
+ * moved it to a new dialog (RFC 3891 §3), the replaced dialog's index entries are removed — that dialog has ended,
+ * and must not lead a later request to the new one.
  */
 export const SAVE = script(
   'save',
@@ -44,7 +50,17 @@ if fence < token then
   redis.call('HSET', KEYS[1], 'fence', token, 'owner', ARGV[2], 'leaseUntil', untilMs)
   if ARGV[8] ~= '1' then redis.call('ZADD', KEYS[4], untilMs, ARGV[7]) end
 end
-for i = 10, #ARGV, 2 do
+local previousDialog = redis.call('HGET', KEYS[1], 'dialog')
+if previousDialog and previousDialog ~= ARGV[10] then
+  local key = ARGV[12] .. 'dialog:' .. previousDialog
+  if redis.call('GET', key) == ARGV[7] then redis.call('DEL', key) end
+end
+local previousCallId = redis.call('HGET', KEYS[1], 'callid')
+if previousCallId and previousCallId ~= ARGV[11] then
+  redis.call('SREM', ARGV[12] .. 'callid:' .. previousCallId, ARGV[7])
+end
+redis.call('HSET', KEYS[1], 'dialog', ARGV[10], 'callid', ARGV[11])
+for i = 13, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 redis.call('HSET', KEYS[1], 'ended', ARGV[8])

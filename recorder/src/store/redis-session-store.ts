@@ -208,6 +208,9 @@ export class RedisSessionStore implements SessionStore {
           meta.recordingId,
           meta.ended ? '1' : '0',
           this.#sessionTtlMs,
+          meta.dialogId,
+          meta.callId,
+          this.#p,
           ...fields,
         ],
       )) as unknown[];
@@ -259,7 +262,8 @@ export class RedisSessionStore implements SessionStore {
       this.#noteError(err as Error);
       return this.#fromLocal(local) ?? this.#unavailable();
     }
-    if (rid === null) return this.#fromLocal(local);
+    // Not indexed (yet): only a write of ours still on its way can know this dialog.
+    if (rid === null) return this.#fromLocal(this.#queue.pendingByDialog(dialogId));
     return this.load(rid);
   }
 

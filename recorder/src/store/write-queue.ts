@@ -110,11 +110,14 @@ export class WriteQueue {
         releaseWaiters: [],
       };
       this.#slots.set(meta.recordingId, slot);
-      this.#byDialog.set(meta.dialogId, meta.recordingId);
     } else if (slot.latest === undefined && this.#pending >= this.#o.maxPending) {
       return Promise.resolve({ status: 'dropped', reason: 'write queue full' });
     }
     if (slot.latest === undefined) this.#pending++;
+    // INVITE/Replaces moves a session to a new dialog (RFC 3891 §3): it is indexed under that one only.
+    if (slot.meta.dialogId !== meta.dialogId && this.#byDialog.get(slot.meta.dialogId) === meta.recordingId)
+      this.#byDialog.delete(slot.meta.dialogId);
+    this.#byDialog.set(meta.dialogId, meta.recordingId);
     slot.meta = meta;
     slot.latest = parts;
     if (!this.#o.connected()) {
@@ -163,6 +166,15 @@ export class WriteQueue {
   localByDialog(dialogId: string): LocalState | undefined {
     const rid = this.#byDialog.get(dialogId);
     return rid === undefined ? undefined : this.local(rid);
+  }
+
+  /** Like `localByDialog`, only while that state has not reached Redis yet (Redis knows better otherwise). */
+  pendingByDialog(dialogId: string): LocalState | undefined {
+    const rid = this.#byDialog.get(dialogId);
+    const s = rid === undefined ? undefined : this.#slots.get(rid);
+    return s !== undefined && (s.latest !== undefined || s.inflight)
+      ? this.local(s.meta.recordingId)
+      : undefined;
   }
 
   localByCallId(callId: string): LocalState[] {

@@ -114,6 +114,38 @@ export function sessionStoreContract(name: string, harness: StoreHarness): void 
       expect(await b.load('00000000-0000-0000-0000-000000000000')).to.equal(undefined);
     });
 
+    it('after INVITE/Replaces moved a session, finds it by the new dialog and Call-ID only (RFC 3891 §3)', async () => {
+      const s = realisticSession('0d9e8f7a-1212-4c61-9a7e-0c4b2d8e6f22', 'replaced@198.51.100.20');
+      await a.create(s, 'recorder-a', LEASE);
+      const replacedDialog = Dialog.fromJSON(s.dialog).id;
+      clock.advance(LEASE + 1);
+      const took = await b.takeOver(s.recordingId, 'recorder-b', LEASE);
+      if (!took.ok) throw new Error(`takeOver refused: ${took.reason}`);
+      // The SRC's INVITE with Replaces opened a new dialog (its own Call-ID and tags) continuing the recording.
+      const moved: StoredSession = {
+        ...s,
+        callId: 'replacing@198.51.100.20',
+        dialog: {
+          ...s.dialog,
+          callId: 'replacing@198.51.100.20',
+          localTag: 'srs-b-41d7',
+          remoteTag: 'src-9a0c',
+        },
+      };
+      expect((await b.save(moved, 'recorder-b', took.token)).status).to.equal('written');
+
+      for (const store of [a, b]) {
+        const found = await store.findByDialog(Dialog.fromJSON(moved.dialog).id);
+        expect(found?.session.recordingId).to.equal(s.recordingId);
+        expect(found?.session.dialog.localTag).to.equal('srs-b-41d7');
+        const byCallId = await store.findByCallId('replacing@198.51.100.20');
+        expect(byCallId.map((l) => l.session.recordingId)).to.deep.equal([s.recordingId]);
+        // The replaced dialog has ended: a late request on it must not reach the new one.
+        expect(await store.findByDialog(replacedDialog)).to.equal(undefined);
+        expect(await store.findByCallId('replaced@198.51.100.20')).to.deep.equal([]);
+      }
+    });
+
     it('applies writes of one session in call order: the last state wins, revisions never go back', async () => {
       const s0 = realisticSession('c5d3a2b1-2222-4c61-9a7e-0c4b2d8e6f13');
       await a.create(s0, 'recorder-a', LEASE);
