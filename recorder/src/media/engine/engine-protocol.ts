@@ -145,6 +145,11 @@ export type EngineRequest =
       readonly recordingId: string;
       readonly directory: string;
       readonly startMs: number;
+      /**
+       * RTP/RTCP pairs to bind now and return in the reply (the offer's m-lines), saving a round trip per stream.
+       * Fewer come back when the worker's slice runs out; the caller then asks with `allocate`.
+       */
+      readonly ports: number;
     }
   | { readonly id: number; readonly op: 'allocate'; readonly recordingId: string }
   | {
@@ -152,6 +157,8 @@ export type EngineRequest =
       readonly op: 'configure';
       readonly recordingId: string;
       readonly streams: readonly MediaStreamConfig[];
+      /** RTP ports bound by `open` that no stream took: closed without a trace in the result. */
+      readonly unused: readonly number[];
     }
   | { readonly id: number; readonly op: 'release'; readonly recordingId: string; readonly rtpPort: number }
   | {
@@ -167,6 +174,8 @@ export type EngineRequest =
       readonly endMs: number;
       /** False: close sockets and delete any partial files (a session that never started). */
       readonly keep: boolean;
+      /** As in `configure`: pairs bound by `open` that no stream took. */
+      readonly unused: readonly number[];
     }
   | { readonly id: number; readonly op: 'close' };
 

@@ -14,6 +14,7 @@ import type {
   EngineEvent,
   EngineReply,
   EngineRequest,
+  MediaPortPair,
   StreamLiveness,
   WorkerCounterDeltas,
   WorkerInit,
@@ -22,6 +23,8 @@ import { MediaEngineError } from './media-engine-error.js';
 import { RecordingHandle } from './recording-handle.js';
 
 const REQUEST_TIMEOUT_MS = 5000;
+/** More m-lines than this in one offer are bound one request at a time (an offer that large is not a call). */
+const MAX_PREBOUND_PAIRS = 16;
 const FINALIZE_TIMEOUT_MS = 120_000;
 
 /** One worker's periodic report, as the engine hands it on. */
@@ -116,24 +119,28 @@ export class MediaEngine {
   }
 
   /**
-   * Opens a recording on the least-loaded worker. Nothing is written until its streams are configured.
+   * Opens a recording on the least-loaded worker, binding `ports` RTP/RTCP pairs in the same round trip (one per
+   * m-line of the offer: the handle's `allocate()` then answers at once). Nothing is written until audio arrives.
    * @param init `startedAt` is the call's start on the wall clock: sample 0 of the WAV
    */
   async openRecording(init: {
     readonly recordingId: string;
     readonly directory: string;
     readonly startedAt: number;
+    readonly ports?: number;
   }): Promise<RecordingHandle> {
     if (this.#closed) throw new MediaEngineError('MEDIA_CLOSED', 'the media engine is closed');
     const slot = this.#leastLoaded();
     slot.recordings++;
+    let prebound: MediaPortPair[];
     try {
-      await this.#request(slot, {
+      prebound = (await this.#request(slot, {
         op: 'open',
         recordingId: init.recordingId,
         directory: init.directory,
         startMs: init.startedAt,
-      });
+        ports: Math.max(0, Math.min(MAX_PREBOUND_PAIRS, Math.floor(init.ports ?? 0))),
+      })) as MediaPortPair[];
     } catch (err) {
       slot.recordings--;
       throw err;
@@ -146,6 +153,7 @@ export class MediaEngine {
         if (!done) slot.recordings--;
         done = true;
       },
+      prebound,
     );
   }
 

@@ -111,17 +111,14 @@ export class WorkerHost {
   async #dispatch(req: EngineRequest): Promise<unknown> {
     switch (req.op) {
       case 'open':
-        if (!this.#recordings.has(req.recordingId)) {
-          this.#recordings.set(
-            req.recordingId,
-            new WorkerRecording(req.recordingId, req.directory, req.startMs),
-          );
-        }
-        return null;
+        return this.#open(req.recordingId, req.directory, req.startMs, req.ports);
       case 'allocate':
         return this.#allocate(this.#recording(req.recordingId));
-      case 'configure':
-        return this.#configure(this.#recording(req.recordingId), req.streams);
+      case 'configure': {
+        const rec = this.#recording(req.recordingId);
+        this.#dropUnused(rec, req.unused);
+        return this.#configure(rec, req.streams);
+      }
       case 'release':
         this.#release(this.#recording(req.recordingId), req.rtpPort);
         return null;
@@ -141,8 +138,11 @@ export class WorkerHost {
         if (open?.to === Infinity) open.to = req.atMs;
         return null;
       }
-      case 'finalize':
+      case 'finalize': {
+        const rec = this.#recordings.get(req.recordingId);
+        if (rec) this.#dropUnused(rec, req.unused);
         return this.#finalize(req.recordingId, req.endMs, req.keep);
+      }
       case 'close':
         this.#close();
         return null;
@@ -153,6 +153,34 @@ export class WorkerHost {
     const rec = this.#recordings.get(id);
     if (!rec) throw new MediaEngineError('MEDIA_UNKNOWN_RECORDING', `no recording ${id} on this worker`);
     return rec;
+  }
+
+  /** Places a recording here and binds `ports` pairs for its streams (fewer when the slice runs out). */
+  async #open(id: string, directory: string, startMs: number, ports: number): Promise<MediaPortPair[]> {
+    let rec = this.#recordings.get(id);
+    if (!rec) {
+      rec = new WorkerRecording(id, directory, startMs);
+      this.#recordings.set(id, rec);
+    }
+    const pairs: MediaPortPair[] = [];
+    try {
+      while (pairs.length < ports) pairs.push(await this.#allocate(rec));
+    } catch (err) {
+      // Out of ports (or finalised meanwhile): the caller asks again per stream and gets the error then.
+      if (!(err instanceof MediaEngineError)) throw err;
+    }
+    return pairs;
+  }
+
+  /** Closes pairs bound at open that no stream took; they were never streams, so they leave no statistics. */
+  #dropUnused(rec: WorkerRecording, rtpPorts: readonly number[]): void {
+    for (const port of rtpPorts) {
+      const receiver = rec.receivers.get(port);
+      if (!receiver || receiver.config !== undefined) continue;
+      receiver.close();
+      this.#ports.release(receiver.pair);
+      rec.receivers.delete(port);
+    }
   }
 
   async #allocate(rec: WorkerRecording): Promise<MediaPortPair> {
@@ -184,7 +212,7 @@ export class WorkerHost {
         channels = Math.max(channels, s.channel + 1);
         sampleRate = Math.max(sampleRate, codecSampleRate(s.codec.name));
       }
-      rec.writer = await RecordingWriter.create({
+      rec.writer = RecordingWriter.create({
         recordingId: rec.id,
         directory: rec.directory,
         startMs: rec.startMs,

@@ -9,6 +9,11 @@
  *
  * Every two seconds the writer flushes what it has to the file (so a crash loses little) and times that flush:
  * the write latency the metrics report.
+ *
+ * The WAV's `.part` file is created by the first decoded audio, not when the streams are configured: a call that
+ * is refused, cancelled or never sends RTP costs no file operation until it ends, and then its file (silence of
+ * the call's length, left as a hole) is written once. Silence before the first audio is only counted. So after a
+ * crash, a call that had audio has its `.part` for the start-up repair; one that had none has nothing to repair.
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -16,10 +21,11 @@ import {
   RecordingTimeline,
   type TimelineChannelStats,
   type TimelineFrame,
+  type TimelineSink,
 } from '../../recording/wav/recording-timeline.js';
 import { WavWriter, type WavResult } from '../../recording/wav/wav-writer.js';
 import { RawFrameWriter } from '../../recording/wav/raw-frame-writer.js';
-import type { WavError } from '../../recording/wav/wav-error.js';
+import { WavError } from '../../recording/wav/wav-error.js';
 import type { MediaCodecName } from '../engine/engine-protocol.js';
 
 /** Options of {@link RecordingWriter.create}. */
@@ -57,34 +63,40 @@ export function codecSampleRate(codec: MediaCodecName): number {
 
 /** Timeline + WAV (+ raw files) of one recording. */
 export class RecordingWriter {
+  /** The WAV's final path (`.part` appended while it is written). */
   readonly path: string;
   readonly channels: number;
   readonly sampleRate: number;
+  readonly #options: RecordingWriterOptions;
   readonly #timeline: RecordingTimeline;
-  readonly #wav: WavWriter;
-  readonly #directory: string;
-  readonly #recordingId: string;
-  readonly #onError: (err: WavError) => void;
   readonly #raw = new Map<number, RawFrameWriter>();
   readonly #latencies: number[] = [];
+  /** Where the timeline's interleaved blocks go, in order. */
+  readonly #sink: TimelineSink = { write: (samples, frames) => this.#onBlock(samples, frames) };
+  /** The WAV, once its file is open. */
+  #wav: WavWriter | undefined;
+  /** Opening the WAV's file, from the first audio on; undefined before. */
+  #opening: Promise<WavWriter | undefined> | undefined;
+  /** Silence the timeline handed out before the first audio: the file starts with it. */
+  #silentFrames = 0;
+  /** Blocks handed out while the file was being opened (a few ms of audio at most). */
+  #held: Int16Array[] = [];
   #lastFlushAt: number;
   #flushing: Promise<void> | undefined;
   #finished: Promise<WavResult> | undefined;
+  #aborted = false;
 
-  private constructor(options: RecordingWriterOptions, wav: WavWriter) {
-    this.path = wav.path;
+  private constructor(options: RecordingWriterOptions) {
+    this.path = join(options.directory, `${options.recordingId}.wav`);
     this.channels = options.channels;
     this.sampleRate = options.sampleRate;
-    this.#wav = wav;
-    this.#directory = options.directory;
-    this.#recordingId = options.recordingId;
-    this.#onError = options.onError;
+    this.#options = options;
     this.#lastFlushAt = options.now();
     this.#timeline = new RecordingTimeline({
       channels: options.channels,
       sampleRate: options.sampleRate,
       startMs: options.startMs,
-      sink: wav,
+      sink: this.#sink,
       blockMs: 100,
       latencyMs: options.latencyMs ?? 400,
       // Offsets below this are arrival jitter around the anchoring packet, not clock drift: correcting them would
@@ -97,19 +109,9 @@ export class RecordingWriter {
     });
   }
 
-  /** Creates `<directory>/<recordingId>.wav.part`. */
-  static async create(options: RecordingWriterOptions): Promise<RecordingWriter> {
-    const wav = await WavWriter.create({
-      path: join(options.directory, `${options.recordingId}.wav`),
-      channels: options.channels,
-      sampleRate: options.sampleRate,
-      // Half a second per file write: 2 writes/s per recording keeps the thread pool and syscalls cheap at
-      // hundreds of calls per worker (16 KB of buffer for an 8 kHz two-channel call).
-      blockMs: 500,
-      now: options.now,
-      onError: options.onError,
-    });
-    return new RecordingWriter(options, wav);
+  /** A writer for `<directory>/<recordingId>.wav`; its `.part` file is created by the first audio. */
+  static create(options: RecordingWriterOptions): RecordingWriter {
+    return new RecordingWriter(options);
   }
 
   /** The raw-frame writer of a G.729 stream, created on first use; undefined until it exists. */
@@ -122,11 +124,11 @@ export class RecordingWriter {
     const existing = this.#raw.get(channel);
     if (existing) return existing;
     const writer = await RawFrameWriter.create({
-      path: join(this.#directory, `${this.#recordingId}.ch${channel}.g729.raw`),
+      path: join(this.#options.directory, `${this.#options.recordingId}.ch${channel}.g729.raw`),
       encodingName: 'G729',
       payloadType,
       clockRate,
-      onError: this.#onError,
+      onError: this.#options.onError,
     });
     this.#raw.set(channel, writer);
     return writer;
@@ -144,7 +146,15 @@ export class RecordingWriter {
 
   /** Places decoded audio of `channel` (ignored for channels outside the layout). */
   write(channel: number, pcm: Int16Array, count: number, info: TimelineFrame): void {
-    if (channel >= 0 && channel < this.channels) this.#timeline.write(channel, pcm, count, info);
+    if (channel < 0 || channel >= this.channels) return;
+    this.#opening ??= this.#openWav();
+    this.#timeline.write(channel, pcm, count, info);
+  }
+
+  #onBlock(samples: Int16Array, frames: number): void {
+    if (this.#wav !== undefined) this.#wav.write(samples, frames);
+    else if (this.#opening === undefined) this.#silentFrames += frames;
+    else this.#held.push(samples.slice(0, frames * this.channels));
   }
 
   /** The next frame of `channel` is placed by its arrival time (SSRC change, jump, resume after hold). */
@@ -155,14 +165,16 @@ export class RecordingWriter {
   /** Lets the timeline pad lagging channels and hand out blocks; flushes to the file every two seconds. */
   tick(now: number): void {
     this.#timeline.tick(now);
+    const wav = this.#wav;
     if (
+      wav !== undefined &&
       this.#flushing === undefined &&
       this.#finished === undefined &&
       now - this.#lastFlushAt >= FLUSH_INTERVAL_MS
     ) {
       this.#lastFlushAt = now;
       const started = performance.now();
-      this.#flushing = this.#wav.flush().then(
+      this.#flushing = wav.flush().then(
         () => {
           if (this.#latencies.length < 64) this.#latencies.push((performance.now() - started) / 1000);
           this.#flushing = undefined;
@@ -193,9 +205,12 @@ export class RecordingWriter {
   finalize(endMs: number): Promise<WavResult> {
     this.#finished ??= (async () => {
       this.#timeline.close(endMs);
+      // A call without audio gets its file now: silence of the call's length, written once.
+      const wav = await (this.#opening ??= this.#openWav());
       if (this.#flushing) await this.#flushing;
       const raws = [...this.#raw.values()].map((r) => r.finalize());
-      const result = await this.#wav.finalize();
+      if (wav === undefined) throw new WavError('WAV_WRITE_FAILED', `cannot create ${this.path}.part`);
+      const result = await wav.finalize();
       await Promise.all(raws);
       return result;
     })();
@@ -204,6 +219,39 @@ export class RecordingWriter {
 
   /** Closes without finishing: the `.part` files are removed by the caller or left for repair. */
   async abort(): Promise<void> {
-    await this.#wav.abort();
+    this.#aborted = true;
+    const wav = await this.#opening;
+    await wav?.abort();
+  }
+
+  /** Creates the `.part` file; what the timeline hands out meanwhile is held and written after the silence. */
+  async #openWav(): Promise<WavWriter | undefined> {
+    const options = this.#options;
+    let wav: WavWriter;
+    try {
+      wav = await WavWriter.create({
+        path: this.path,
+        channels: this.channels,
+        sampleRate: this.sampleRate,
+        // Half a second per file write: 2 writes/s per recording keeps the thread pool and syscalls cheap at
+        // hundreds of calls per worker. The block comes from a pool shared by the worker's recordings.
+        blockMs: 500,
+        now: options.now,
+        onError: options.onError,
+        silentFrames: this.#silentFrames,
+      });
+    } catch (err) {
+      this.#held = [];
+      options.onError(err as WavError);
+      return undefined;
+    }
+    for (const block of this.#held) wav.write(block, block.length / this.channels);
+    this.#held = [];
+    if (this.#aborted) {
+      await wav.abort();
+      return undefined;
+    }
+    this.#wav = wav;
+    return wav;
   }
 }

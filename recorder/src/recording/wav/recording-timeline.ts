@@ -18,6 +18,7 @@
  * Driven by the caller: `write()` per decoded frame and `tick(now)` periodically; no timers of its own.
  */
 import { Resampler } from '../../media/codecs/resampler.js';
+import { Channel, OUTLIERS_TO_RESYNC, type TimelineChannelStats } from './timeline-channel.js';
 
 /** Where interleaved blocks go; {@link WavWriter} implements it. */
 export interface TimelineSink {
@@ -58,58 +59,15 @@ export interface TimelineFrame {
   readonly arrivalMs: number;
 }
 
-/** Per-channel counters. */
-export interface TimelineChannelStats {
-  framesWritten: number;
-  /** Samples that arrived after their position had been written. */
-  lateSamplesDropped: number;
-  driftSamplesInserted: number;
-  driftSamplesDropped: number;
-  reanchors: number;
-  /** Frames discarded because the recording was paused. */
-  pausedFrames: number;
-}
+export type { TimelineChannelStats } from './timeline-channel.js';
 
 const QUIET_PEAK = 1024;
-const OUTLIERS_TO_RESYNC = 5;
-const EMPTY = new Int16Array(0);
 
 /**
  * The interleaved block handed to sinks, shared by every timeline of the thread: sinks copy it during the call,
  * so one scratch serves hundreds of recordings instead of one block each.
  */
 let interleaved = new Int16Array(0);
-
-class Channel {
-  /**
-   * Samples from the first position not yet flushed on. Grows on demand up to the timeline's capacity: a stream
-   * that keeps up needs about two blocks, and one that never sends needs nothing. Beyond its length, silence.
-   */
-  buf: Int16Array = EMPTY;
-  /** Absolute position just past the last sample written. */
-  end = 0;
-  anchored = false;
-  clockRate = 0;
-  lastTs = 0;
-  lastPos = 0;
-  windowStart = 0;
-  windowMin = Infinity;
-  pending = 0;
-  /** Frames held back while an offset beyond `resyncMs` is unconfirmed: samples, and (ts, at, n, wallPos, delay). */
-  pendBuf = new Int16Array(0);
-  readonly pendMeta = new Float64Array(OUTLIERS_TO_RESYNC * 5);
-  pendCount = 0;
-  resampler: Resampler | undefined;
-  scratch = new Int16Array(0);
-  readonly stats: TimelineChannelStats = {
-    framesWritten: 0,
-    lateSamplesDropped: 0,
-    driftSamplesInserted: 0,
-    driftSamplesDropped: 0,
-    reanchors: 0,
-    pausedFrames: 0,
-  };
-}
 
 /** Aligns N channels on the wall clock and feeds a {@link TimelineSink} (see module comment). */
 export class RecordingTimeline {
@@ -365,7 +323,14 @@ export class RecordingTimeline {
     let ready = Infinity;
     for (const ch of this.#chans) if (ch.end < ready) ready = ch.end;
     const target = Math.max(ready, atLeast);
+    if (target - this.#flushed < this.#block) return;
     while (target - this.#flushed >= this.#block) this.#flushBlock(this.#block);
+    // A channel that grew while it waited for the others (call start, a peer in DTX) needs two blocks again
+    // once they caught up: give the rest back rather than hold the latency's worth for the whole call.
+    const small = 2 * this.#block;
+    for (const ch of this.#chans) {
+      if (ch.buf.length > small && ch.end - this.#flushed <= this.#block) ch.buf = ch.buf.slice(0, small);
+    }
   }
 
   #flushUpTo(target: number): void {

@@ -6,6 +6,11 @@
  * seconds, so a recorder killed mid-call leaves a file that is valid up to the last patch and that
  * {@link repairWav} completes. `finalize()` writes the exact sizes, syncs, and publishes the file under the final
  * name, never over an existing file.
+ *
+ * Block buffers come from a pool shared by every writer of the thread and go back to it once written, so a
+ * recording holds one block only while it fills one. Silence known before the file exists (`silentFrames`: a
+ * call whose first audio comes late, or none at all) is never written: it is left as a hole in the file, which
+ * reads as zeros, and the file is sized exactly at the end.
  */
 import { publishSegment } from '../assembly/publish-segment.js';
 import { OrderedFile } from './ordered-file.js';
@@ -27,7 +32,29 @@ export interface WavWriterOptions {
   readonly now?: () => number;
   /** Called once with the first write failure; later audio is discarded. */
   readonly onError?: (err: WavError) => void;
+  /** Frames of silence the recording starts with, before the first `write()`; default 0. */
+  readonly silentFrames?: number;
 }
+
+/** Free block buffers by size, shared by the writers of this thread (a media worker runs one event loop). */
+const blockPool = new Map<number, ArrayBuffer[]>();
+/** Free bytes kept per block size (64 blocks of an 8 kHz stereo recording): the writes in flight of a worker. */
+const POOL_BYTES = 1024 * 1024;
+
+function takeBlock(bytes: number): ArrayBuffer {
+  return blockPool.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
+}
+
+function giveBlock(block: ArrayBuffer): void {
+  let free = blockPool.get(block.byteLength);
+  if (free === undefined) {
+    free = [];
+    blockPool.set(block.byteLength, free);
+  }
+  if ((free.length + 1) * block.byteLength <= POOL_BYTES) free.push(block);
+}
+
+const NO_SAMPLES = new Int16Array(0);
 
 /** What a finished recording looks like. */
 export interface WavResult {
@@ -47,10 +74,10 @@ export class WavWriter {
   readonly #now: () => number;
   readonly #headerInterval: number;
   readonly #blockBytes: number;
-  readonly #free: ArrayBuffer[] = [];
   readonly #header = Buffer.alloc(WAV_HEADER_BYTES);
-  #block: ArrayBuffer;
-  #blockView: Int16Array;
+  /** The block being filled; none between a submitted block and the next write. */
+  #block: ArrayBuffer | undefined;
+  #blockView: Int16Array = NO_SAMPLES;
   #blockFill = 0;
   /** Bytes of audio handed to the file (queued or written). */
   #queuedBytes = 0;
@@ -70,8 +97,12 @@ export class WavWriter {
     this.#headerInterval = options.headerIntervalMs ?? 2000;
     const frames = Math.max(1, Math.round(((options.blockMs ?? 250) * options.sampleRate) / 1000));
     this.#blockBytes = frames * options.channels * 2;
-    this.#block = new ArrayBuffer(this.#blockBytes);
-    this.#blockView = new Int16Array(this.#block);
+    const silentBytes = Math.max(0, Math.floor(options.silentFrames ?? 0)) * options.channels * 2;
+    this.#queuedBytes = Math.min(
+      silentBytes,
+      WAV_MAX_DATA_BYTES - (WAV_MAX_DATA_BYTES % (options.channels * 2)),
+    );
+    this.#writtenBytes = this.#queuedBytes;
     this.#lastHeaderAt = this.#now();
   }
 
@@ -109,6 +140,10 @@ export class WavWriter {
     let remaining = Math.min(frames * this.channels, samples.length - (samples.length % this.channels));
     let src = 0;
     while (remaining > 0) {
+      if (this.#block === undefined) {
+        this.#block = takeBlock(this.#blockBytes);
+        this.#blockView = new Int16Array(this.#block);
+      }
       const room = this.#blockView.length - this.#blockFill;
       const n = Math.min(room, remaining);
       this.#blockView.set(samples.subarray(src, src + n), this.#blockFill);
@@ -148,6 +183,8 @@ export class WavWriter {
     this.#file.run((fh) =>
       fh.write(buildWavHeader(this.channels, this.sampleRate, dataBytes), 0, WAV_HEADER_BYTES, 0),
     );
+    // Silence that was never written (a call with no audio at all, or quiet to the end) is part of the file.
+    this.#file.run((fh) => fh.truncate(WAV_HEADER_BYTES + dataBytes));
     await this.#file.close(true);
     // Never renamed over an existing file: that may be the recording another recorder assembled after taking over.
     const published = await publishSegment(this.partPath, this.path).catch((err: unknown) => {
@@ -171,15 +208,15 @@ export class WavWriter {
       );
       return;
     }
-    const block = this.#block;
+    const block = this.#block!;
     const position = WAV_HEADER_BYTES + this.#queuedBytes;
     this.#queuedBytes += len;
     this.#file.write(Buffer.from(block, 0, len), len, position, () => {
       this.#writtenBytes = position - WAV_HEADER_BYTES + len;
-      this.#free.push(block);
+      giveBlock(block);
     });
-    this.#block = this.#free.pop() ?? new ArrayBuffer(this.#blockBytes);
-    this.#blockView = new Int16Array(this.#block);
+    this.#block = undefined;
+    this.#blockView = NO_SAMPLES;
     this.#blockFill = 0;
     if (this.#now() - this.#lastHeaderAt >= this.#headerInterval) this.#patchHeader();
   }

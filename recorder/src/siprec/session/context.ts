@@ -34,6 +34,8 @@ export interface MediaSource {
     readonly recordingId: string;
     readonly directory: string;
     readonly startedAt: number;
+    /** RTP/RTCP pairs to bind in the same round trip (the offer's m-lines). */
+    readonly ports?: number;
   }): Promise<RecordingHandle>;
 }
 
