@@ -4,20 +4,22 @@
  * between one segment's last written audio and the next segment's start stays silent and is reported as a gap, and
  * channels keep the layout every segment shares (one per recorded stream, in offer order).
  *
- * A segment whose writer was killed is read from its `.part` file by its real length (header sizes are stale, a torn
- * last frame is dropped), exactly as the start-up repair would. Segments of a different sample rate (a codec change
- * on the new recorder) are resampled linearly to the widest rate.
+ * Segments are read through `SegmentStorage` (killed writers' `.part` files included, other rates resampled to the
+ * widest one: see `segment-source.ts`) and the WAV is written in blocks, so memory stays bounded however long the
+ * call was.
  */
-import { WAV_HEADER_BYTES, buildWavHeader, parseWavHeader } from '../wav/wav-format.js';
+import { WAV_HEADER_BYTES, buildWavHeader } from '../wav/wav-format.js';
 import type { SegmentStorage } from './segment-storage.js';
+import {
+  closeSegment,
+  copyFrames,
+  framesAt,
+  openSegment,
+  type SegmentInput,
+  type SegmentSource,
+} from './segment-source.js';
 
-/** A segment as the session store lists it (times epoch ms). */
-export interface SegmentInput {
-  readonly recorderId: string;
-  readonly start: number;
-  readonly end: number | null;
-  readonly files: readonly string[];
-}
+export type { SegmentInput } from './segment-source.js';
 
 /** A segment as it ends up in the sidecar. */
 export interface AssembledSegment {
@@ -52,22 +54,23 @@ export interface AssembledRecording {
   readonly gaps: readonly RecordingGap[];
 }
 
-/** More audio than this is refused rather than exhausting memory (4 GiB of PCM is the RIFF limit anyway). */
+/** More audio than this is refused (4 GiB of PCM is the RIFF limit). */
 const MAX_OUTPUT_BYTES = 0xffffffff - WAV_HEADER_BYTES;
 
-interface SegmentAudio {
-  readonly input: SegmentInput;
-  readonly object: string | null;
-  readonly channels: number;
-  readonly sampleRate: number;
-  /** Interleaved samples. */
-  readonly samples: Int16Array;
+/** Output written per block: memory stays bounded by a few blocks whatever the recording's length. */
+const BLOCK_BYTES = 256 * 1024;
+
+/** A segment placed on the output timeline (frames at the output rate). */
+interface Placed {
+  readonly source: SegmentSource;
+  readonly offset: number;
   readonly frames: number;
 }
 
 /**
  * Assembles `segments` (oldest first) of `recordingId` into `<recordingId>.wav` and removes the segment files it
- * consumed. With no audio at all nothing is written and `undefined` is returned.
+ * consumed. With no audio at all nothing is written and `undefined` is returned. Segments are read and the output
+ * written in blocks through `storage`, so memory does not grow with the recording's length.
  */
 export async function assembleRecording(
   storage: SegmentStorage,
@@ -75,37 +78,38 @@ export async function assembleRecording(
   startedAt: number,
   segments: readonly SegmentInput[],
 ): Promise<AssembledRecording | undefined> {
-  const audio: SegmentAudio[] = [];
-  for (const input of segments) audio.push(await readSegment(storage, input));
-  const present = audio.filter((a) => a.frames > 0 || a.object !== null);
+  const sources: SegmentSource[] = [];
+  try {
+    for (const input of segments) sources.push(await openSegment(storage, input));
+    return await assembleOpened(storage, recordingId, startedAt, sources);
+  } finally {
+    await Promise.all(sources.map((s) => closeSegment(s)));
+  }
+}
+
+async function assembleOpened(
+  storage: SegmentStorage,
+  recordingId: string,
+  startedAt: number,
+  sources: readonly SegmentSource[],
+): Promise<AssembledRecording | undefined> {
+  const present = sources.filter((a) => a.frames > 0 || a.object !== null);
   if (present.length === 0) return undefined;
   const channels = Math.max(...present.map((a) => a.channels));
   const sampleRate = Math.max(...present.map((a) => a.sampleRate));
 
-  const placed = audio.map((a) => {
-    const samples = a.sampleRate === sampleRate ? a.samples : resample(a, sampleRate);
-    const frames = Math.floor(samples.length / Math.max(1, a.channels));
-    const offset = Math.max(0, Math.round(((a.input.start - startedAt) * sampleRate) / 1000));
-    return { a, samples, frames, offset };
-  });
+  const placed: Placed[] = sources.map((source) => ({
+    source,
+    frames: framesAt(source, sampleRate),
+    offset: Math.max(0, Math.round(((source.input.start - startedAt) * sampleRate) / 1000)),
+  }));
   const totalFrames = Math.max(...placed.map((p) => p.offset + p.frames));
   if (totalFrames * channels * 2 > MAX_OUTPUT_BYTES)
     throw new Error(`recording ${recordingId} is too long to assemble into one WAV`);
-  const out = Buffer.alloc(WAV_HEADER_BYTES + totalFrames * channels * 2);
-  buildWavHeader(channels, sampleRate, totalFrames * channels * 2, out);
-  for (const p of placed) {
-    const srcChannels = p.a.channels;
-    for (let f = 0; f < p.frames; f++) {
-      const base = WAV_HEADER_BYTES + (p.offset + f) * channels * 2;
-      for (let c = 0; c < srcChannels && c < channels; c++) {
-        out.writeInt16LE(p.samples[f * srcChannels + c]!, base + c * 2);
-      }
-    }
-  }
 
   const file = `${recordingId}.wav`;
-  await storage.write(file, out);
-  for (const a of audio) {
+  await writeAssembled(storage, file, placed, channels, sampleRate, totalFrames);
+  for (const a of sources) {
     // The first segment's name is the assembled file's own: it has just been replaced, only a `.part` remains.
     if (a.object === null) continue;
     if (a.object === file) continue;
@@ -115,11 +119,11 @@ export async function assembleRecording(
   const done: AssembledSegment[] = placed.map((p) => {
     const audioMs = (p.frames * 1000) / sampleRate;
     return {
-      recorderId: p.a.input.recorderId,
-      start: p.a.input.start,
-      end: p.a.input.end ?? Math.round(p.a.input.start + audioMs),
+      recorderId: p.source.input.recorderId,
+      start: p.source.input.start,
+      end: p.source.input.end ?? Math.round(p.source.input.start + audioMs),
       audioMs: Math.round(audioMs),
-      file: p.a.object,
+      file: p.source.object,
     };
   });
   const gaps: RecordingGap[] = [];
@@ -127,14 +131,14 @@ export async function assembleRecording(
     const prev = placed[i - 1]!;
     const next = placed[i]!;
     const gapStart = startedAt + ((prev.offset + prev.frames) * 1000) / sampleRate;
-    const gapEnd = next.a.input.start;
+    const gapEnd = next.source.input.start;
     if (gapEnd > gapStart) {
       gaps.push({
         start: Math.round(gapStart),
         end: gapEnd,
         durationMs: Math.round(gapEnd - gapStart),
-        fromRecorderId: prev.a.input.recorderId,
-        toRecorderId: next.a.input.recorderId,
+        fromRecorderId: prev.source.input.recorderId,
+        toRecorderId: next.source.input.recorderId,
       });
     }
   }
@@ -149,56 +153,37 @@ export async function assembleRecording(
   };
 }
 
-async function readSegment(storage: SegmentStorage, input: SegmentInput): Promise<SegmentAudio> {
-  for (const name of input.files) {
-    if (!/\.wav$/.test(name)) continue;
-    const object = await storage.read(name);
-    if (!object) continue;
-    let info;
-    try {
-      info = parseWavHeader(object.data.subarray(0, Math.min(object.data.length, 4096)));
-    } catch {
-      // A writer killed before its header reached the disk left nothing we can place.
-      return {
-        input,
-        object: object.name,
-        channels: 1,
-        sampleRate: 8000,
-        samples: new Int16Array(0),
-        frames: 0,
-      };
+/**
+ * Writes the WAV block by block: each block starts silent and every segment overlapping it is copied in, in order,
+ * so where segments overlap the later one wins.
+ */
+async function writeAssembled(
+  storage: SegmentStorage,
+  file: string,
+  placed: readonly Placed[],
+  channels: number,
+  sampleRate: number,
+  totalFrames: number,
+): Promise<void> {
+  const writer = await storage.create(file);
+  try {
+    await writer.append(buildWavHeader(channels, sampleRate, totalFrames * channels * 2));
+    const blockFrames = Math.max(1, Math.floor(BLOCK_BYTES / (channels * 2)));
+    const block = Buffer.alloc(blockFrames * channels * 2);
+    for (let start = 0; start < totalFrames; start += blockFrames) {
+      const end = Math.min(totalFrames, start + blockFrames);
+      const out = block.subarray(0, (end - start) * channels * 2);
+      out.fill(0);
+      for (const p of placed) {
+        const from = Math.max(start, p.offset);
+        const to = Math.min(end, p.offset + p.frames);
+        await copyFrames(p.source, sampleRate, from - p.offset, to - p.offset, out, from - start, channels);
+      }
+      await writer.append(out);
     }
-    if (info.bitsPerSample !== 16) continue;
-    const available = Math.max(0, object.data.length - info.dataOffset);
-    const frames = Math.floor(available / info.blockAlign);
-    const samples = new Int16Array(frames * info.channels);
-    for (let i = 0; i < samples.length; i++) samples[i] = object.data.readInt16LE(info.dataOffset + i * 2);
-    return {
-      input,
-      object: object.name,
-      channels: info.channels,
-      sampleRate: info.sampleRate,
-      samples,
-      frames,
-    };
+    await writer.commit();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
-  return { input, object: null, channels: 1, sampleRate: 8000, samples: new Int16Array(0), frames: 0 };
-}
-
-/** Linear-interpolation resampling of interleaved audio to `rate`. */
-function resample(a: SegmentAudio, rate: number): Int16Array {
-  const ratio = a.sampleRate / rate;
-  const outFrames = Math.floor((a.frames * rate) / a.sampleRate);
-  const out = new Int16Array(outFrames * a.channels);
-  for (let f = 0; f < outFrames; f++) {
-    const pos = f * ratio;
-    const i = Math.floor(pos);
-    const frac = pos - i;
-    for (let c = 0; c < a.channels; c++) {
-      const x0 = a.samples[i * a.channels + c] ?? 0;
-      const x1 = a.samples[Math.min(i + 1, a.frames - 1) * a.channels + c] ?? x0;
-      out[f * a.channels + c] = Math.round(x0 + (x1 - x0) * frac);
-    }
-  }
-  return out;
 }
