@@ -2,13 +2,15 @@
  * Validation and compilation of a RecordingPolicy into the form the recorder loads from POLICY_FILE.
  *
  * The API server's CEL rules catch what CEL can express; what it cannot (regular expressions that do
- * not compile, or that can backtrack exponentially) is caught here, reported on the policy's status
+ * not compile, or that can backtrack exponentially or worse than cubically — the recorder's own analysis, so
+ * both always agree) is caught here, reported on the policy's status
  * with a message naming the field, and never crashes the operator.
  */
 import { isIP } from 'node:net';
 import type { RecordingPolicy } from '../api/generated/recording-policy.js';
 import { globToRegex, GlobSyntaxError, type CompiledRegex } from './glob.js';
 import { parseDuration } from '../builders/duration.js';
+import { compilePolicyRegex } from '../../../recorder/src/policy/regex-safety/index.js';
 
 /** A policy as written to the recorders' policies.json. */
 export interface CompiledPolicy {
@@ -39,8 +41,6 @@ export interface CompiledPolicy {
 export type PolicyCompileResult =
   { valid: true; policy: CompiledPolicy } | { valid: false; problems: string[] };
 
-/** A group, itself quantified, that contains a quantifier: `(a+)+`, `(x*y)*`, `(a|b+){2,}`. */
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,)/;
 const MAX_PATTERN = 256;
 const SIP_TOKEN = /^[A-Za-z0-9.!%*_+`'~-]+$/;
 
@@ -49,9 +49,10 @@ function compilePattern(pattern: string, syntax: 'glob' | 'regex', where: string
     problems.push(`${where}: a pattern must have 1 to ${MAX_PATTERN} characters`);
     return undefined;
   }
+  let compiled: CompiledRegex;
   if (syntax === 'glob') {
     try {
-      return globToRegex(pattern);
+      compiled = globToRegex(pattern);
     } catch (err) {
       if (err instanceof GlobSyntaxError) {
         problems.push(`${where}: glob ${JSON.stringify(pattern)}: ${err.message}`);
@@ -59,20 +60,37 @@ function compilePattern(pattern: string, syntax: 'glob' | 'regex', where: string
       }
       throw err;
     }
+  } else {
+    compiled = { source: pattern, flags: 'u' };
   }
+  return checkBacktracking(compiled, `${syntax} ${JSON.stringify(pattern)}`, where, problems);
+}
+
+/**
+ * The recorder's own check of what it loads (a glob with many `*` backtracks like any regex): a pattern refused
+ * here would otherwise make every recorder refuse the whole policies.json.
+ */
+function checkBacktracking(
+  compiled: CompiledRegex,
+  what: string,
+  where: string,
+  problems: string[],
+): CompiledRegex | undefined {
+  const checked = compilePolicyRegex(compiled.source, compiled.flags);
+  if ('syntaxError' in checked) problems.push(`${where}: ${checked.syntaxError}`);
+  else if ('problem' in checked) problems.push(`${where}: ${what} ${checked.problem}`);
+  else return compiled;
+  return undefined;
+}
+
+/** A header trigger's glob stays a glob in policies.json; the recorder compiles and checks it the same way. */
+function checkTriggerGlob(glob: string, where: string, problems: string[]): void {
   try {
-    new RegExp(pattern, 'u');
+    checkBacktracking(globToRegex(glob), `glob ${JSON.stringify(glob)}`, where, problems);
   } catch (err) {
-    problems.push(`${where}: ${(err as Error).message}`);
-    return undefined;
+    if (!(err instanceof GlobSyntaxError)) throw err;
+    problems.push(`${where}: glob ${JSON.stringify(glob)}: ${err.message}`);
   }
-  if (NESTED_QUANTIFIER.test(pattern)) {
-    problems.push(
-      `${where}: regex ${JSON.stringify(pattern)} nests quantifiers, which can take exponential time on some inputs`,
-    );
-    return undefined;
-  }
-  return { source: pattern, flags: 'u' };
 }
 
 function validCidr(cidr: string): boolean {
@@ -115,6 +133,10 @@ export function compilePolicy(policy: RecordingPolicy): PolicyCompileResult {
     if (t.type === 'header' && !t.header) {
       problems.push(`pause.triggers[${i}]: a header trigger needs header`);
       return [];
+    }
+    if (t.type === 'header') {
+      checkTriggerGlob(t.pauseOn, `pause.triggers[${i}].pauseOn`, problems);
+      if (t.resumeOn) checkTriggerGlob(t.resumeOn, `pause.triggers[${i}].resumeOn`, problems);
     }
     return [
       {

@@ -4,7 +4,8 @@
  *
  * The values tested come from the SRC (SIP headers, RFC 7865 metadata): each is cut to {@link MAX_VALUE_LENGTH}
  * characters and at most {@link MAX_VALUES} of a kind are tested, so a hostile INVITE cannot make evaluation slow
- * even with a pattern that backtracks polynomially (the nested-quantifier patterns are refused when loading).
+ * with the patterns loading lets through: those that backtrack exponentially or worse than cubically are refused,
+ * and cubic ones test fewer characters still (regex-safety/index.ts).
  */
 import type { MetadataParticipant, RecordingMetadata } from '../siprec/metadata/index.js';
 import type { MetadataField, ParticipantRole, PolicyInput, RecordingPolicy } from './policy.js';

@@ -65,6 +65,33 @@ describe('operator policy: compile', () => {
       'pause.triggers[0].maxPause: "soon" is not a duration',
     ]);
   });
+
+  it('refuses what the recorder would refuse to run on the SIP thread: backtracking regexes and globs', () => {
+    const policy = loadFixture<RecordingPolicy>('policies/sales-defaulted.yaml');
+    policy.spec.match.participants = [
+      { role: 'any', syntax: 'regex', pattern: '(a|aa)*b' },
+      { role: 'any', syntax: 'glob', pattern: '*a*a*a*b' },
+      { role: 'any', syntax: 'glob', pattern: '*@lab.example.com' },
+      { role: 'any', syntax: 'regex', pattern: '^sip:[^@]*@(lab|test)\\.example\\.com$' },
+    ];
+    policy.spec.pause.triggers = [
+      { type: 'header', header: 'X-Pause', pauseOn: '*x*x*x*y', resumeOn: 'resume*', maxPause: '3m' },
+    ];
+    const result = compilePolicy(policy);
+    expect(result.valid).to.equal(false);
+    if (result.valid) return;
+    expect(result.problems).to.have.length(3);
+    expect(result.problems[0]).to.equal(
+      'match.participants[0].pattern: regex "(a|aa)*b" repeats a group whose alternatives 1 and 2 can start ' +
+        'with the same character, which can take exponential time on some inputs',
+    );
+    expect(result.problems[1]).to.match(
+      /^match\.participants\[1\]\.pattern: glob "\*a\*a\*a\*b" has quantifiers in a row that can take the same characters/,
+    );
+    expect(result.problems[2]).to.match(
+      /^pause\.triggers\[0\]\.pauseOn: glob "\*x\*x\*x\*y" has quantifiers/,
+    );
+  });
 });
 
 describe('operator policy: selection', () => {
