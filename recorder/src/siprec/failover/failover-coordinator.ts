@@ -20,7 +20,7 @@ import { assembleRecording } from '../../recording/assembly/assemble-recording.j
 import type { RecorderInfo, SessionStore } from '../../store/session-store.js';
 import type { SessionPersistence, UserAgentContext } from '../session/context.js';
 import type { RecordingSession } from '../session/recording-session.js';
-import { finishSegments } from './finish-recording.js';
+import { finishSegments, takenOverMeanwhile } from './finish-recording.js';
 import { OrphanSweeper } from './orphan-sweeper.js';
 import { toStoredSession } from './stored-form.js';
 import { SessionTakeover } from './takeover.js';
@@ -168,6 +168,7 @@ export class FailoverCoordinator implements SessionPersistence {
     if (!owned || owned.session !== session) return doc;
     this.#owned.delete(session.recordingId);
     if (this.#fencedIds.delete(session.recordingId)) return undefined;
+    if (await takenOverMeanwhile(this.#o, session, owned.token)) return undefined;
     const last = session.segments.at(-1);
     if (last && last.recorderId === this.#o.recorderId && last.end === null)
       last.end = session.endedAt ?? null;
