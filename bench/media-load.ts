@@ -7,6 +7,11 @@
  * idle baseline, a correlation check of one recording, and per mode the largest N with ≤ 0.01 % loss. The
  * generator shares the machine, so its CPU and lateness are reported too.
  *
+ * Memory is split to show where it goes: RSS per call once the calls are set up (before any media: sockets,
+ * sessions, recordings), RSS per call at the end of the media (adds buffers in use and the garbage packets leave
+ * between collections), and of that the main thread's V8 heap (SIP sessions) from the recorder's own metrics —
+ * the rest is the media workers' heaps and native memory.
+ *
  *   npx tsc -p tsconfig.json && node dist/bench/media-load.js [--plain 100,200,400] [--srtp 100,200] [--seconds 10]
  */
 import { spawn } from 'node:child_process';
@@ -48,7 +53,9 @@ interface Level {
   cpuPerCallPercentOfCore: number;
   callsPerCore: number;
   rssBaselineMiB: number;
+  rssSetupPerCallKiB: number;
   rssPerCallKiB: number;
+  mainHeapPerCallKiB: number;
   generatorCpuSeconds: number;
   generatorWallSeconds: number;
   generatorLateTicks: number;
@@ -83,6 +90,14 @@ function cpuTicks(pid: number): number {
 
 function rssKiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+/** The recorder's main-thread V8 heap in use (KiB), from its Prometheus default metrics. */
+async function mainHeapKiB(recorder: RecorderProcess): Promise<number> {
+  const { body } = await recorder.http('/metrics');
+  const text = typeof body === 'string' ? body : '';
+  const value = /^siprec_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+  return value === undefined ? 0 : Number(value) / 1024;
 }
 
 async function pool<T, R>(
@@ -181,7 +196,9 @@ async function runLevel(mode: 'plain' | 'srtp', n: number, seconds: number): Pro
   try {
     await new Promise((r) => setTimeout(r, 1000));
     const rssBase = rssKiB(pid);
+    const heapBase = await mainHeapKiB(recorder);
     const { calls, failures } = await setUpCalls(recorder, n, mode === 'srtp');
+    const rssSetup = rssKiB(pid);
     const plan = {
       durationMs: seconds * 1000,
       host: '127.0.0.1',
@@ -200,6 +217,7 @@ async function runLevel(mode: 'plain' | 'srtp', n: number, seconds: number): Pro
     const cpu0 = cpuTicks(pid);
     const generated = await runGenerator(planPath);
     const rss = rssKiB(pid);
+    const heap = await mainHeapKiB(recorder);
     await new Promise((r) => setTimeout(r, 500));
     const cpu1 = cpuTicks(pid);
     await pool(calls, 16, async (c) => {
@@ -243,7 +261,9 @@ async function runLevel(mode: 'plain' | 'srtp', n: number, seconds: number): Pro
       cpuPerCallPercentOfCore: round(cpuPerCallSecond * 100, 4),
       callsPerCore: cpuPerCallSecond > 0 ? Math.round(1 / cpuPerCallSecond) : 0,
       rssBaselineMiB: round(rssBase / 1024, 1),
+      rssSetupPerCallKiB: round((rssSetup - rssBase) / Math.max(1, calls.length), 1),
       rssPerCallKiB: round((rss - rssBase) / Math.max(1, calls.length), 1),
+      mainHeapPerCallKiB: round((heap - heapBase) / Math.max(1, calls.length), 1),
       generatorCpuSeconds: round(generated.cpuSeconds, 2),
       generatorWallSeconds: round(generated.wallSeconds, 2),
       generatorLateTicks: generated.lateTicks,
