@@ -97,6 +97,9 @@ export class SrtpSession {
   /** Inbound per-SSRC contexts; the window's highest index carries ROC and s_l (RFC 3711 §3.3.1). */
   readonly #rtpIn = new Map<number, ReplayWindow>();
   readonly #rtcpIn = new Map<number, ReplayWindow>();
+  /** The inbound RTP context used last: almost every packet is of the same SSRC, so no map look-up for it. */
+  #lastSsrc = -1;
+  #lastWindow: ReplayWindow | undefined;
   /** Outbound per-SSRC state: highest SRTP index sent, next SRTCP index. */
   readonly #rtpOut = new Map<number, number>();
   readonly #rtcpOut = new Map<number, number>();
@@ -164,7 +167,7 @@ export class SrtpSession {
     if (headerLength < 0) return this.#fail(SrtpResult.MALFORMED);
     const seq = (packet[2]! << 8) | packet[3]!;
     const ssrc = ((packet[8]! << 24) | (packet[9]! << 16) | (packet[10]! << 8) | packet[11]!) >>> 0;
-    const window = this.#rtpIn.get(ssrc);
+    const window = ssrc === this.#lastSsrc ? this.#lastWindow : this.#rtpIn.get(ssrc);
     const index = estimateIndex(window === undefined ? -1 : window.highest, seq);
     if (index < 0) return this.#fail(SrtpResult.TOO_OLD);
     if (window !== undefined) {
@@ -183,7 +186,11 @@ export class SrtpSession {
       if (!this.#hmacVerify(this.#rtp, packet, end, roc, end)) return this.#fail(SrtpResult.AUTH_FAILED);
       this.#rtp.keystream!.xor(ssrc, index, packet, headerLength, end);
     }
-    this.#remember(this.#rtpIn, ssrc, window).accept(index);
+    const accepted = this.#remember(this.#rtpIn, ssrc, window);
+    accepted.accept(index);
+    // Set after #remember, which may have evicted the SSRC cached before.
+    this.#lastSsrc = ssrc;
+    this.#lastWindow = accepted;
     this.stats.decrypted++;
     return end;
   }

@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { HmacSha1 } from '../../../../../recorder/src/media/srtp/hmac-sha1.js';
 import { AesCmKeystream } from '../../../../../recorder/src/media/srtp/aes-cm-keystream.js';
+import { SrtpSession } from '../../../../../recorder/src/media/srtp/srtp-session.js';
+import { SrtpResult } from '../../../../../recorder/src/media/srtp/srtp-error.js';
+import { buildRtpPacket } from '../../../../../recorder/src/media/rtp/rtp-header.js';
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
@@ -79,5 +82,35 @@ describe('AesCmKeystream (RFC 3711 §4.1.1)', () => {
       referenceXor(key, salt, ssrc, index, plain.subarray(12, 12 + length)).copy(expected, 12);
       expect(hex(data), `ssrc ${ssrc} index ${index} length ${length}`).to.equal(hex(expected));
     }
+  });
+});
+
+describe('SrtpSession inbound contexts per SSRC', () => {
+  it('keeps each SSRC its own replay list and ROC when their packets interleave, also once one was evicted', () => {
+    const keySalt = randomBytes(30);
+    const suite = 'AES_CM_128_HMAC_SHA1_80';
+    const sender = new SrtpSession({ suite, keySalt });
+    const receiver = new SrtpSession({ suite, keySalt, maxStreams: 2 });
+    const payload = randomBytes(160);
+    const packet = (ssrc: number, seq: number): Buffer =>
+      sender.protectRtp(
+        buildRtpPacket({ payloadType: 0, sequenceNumber: seq & 0xffff, timestamp: seq * 160, ssrc }, payload),
+      );
+    const a = 0xdeadbeef;
+    const b = 0x87654321;
+    const c = 0x11111111;
+    const replayOfA = packet(a, 65535);
+    expect(receiver.unprotectRtp(Buffer.from(replayOfA))).to.equal(172);
+    expect(receiver.unprotectRtp(packet(b, 10))).to.equal(172);
+    expect(receiver.unprotectRtp(packet(a, 65536))).to.equal(172); // A's ROC moves to 1
+    expect(receiver.unprotectRtp(Buffer.from(replayOfA))).to.equal(SrtpResult.REPLAYED);
+    expect(receiver.rolloverCounter(a)).to.equal(1);
+    expect(receiver.unprotectRtp(packet(b, 11))).to.equal(172);
+    // A third SSRC evicts the oldest (A); A then starts afresh and is heard again.
+    expect(receiver.unprotectRtp(packet(c, 1))).to.equal(172);
+    expect(receiver.rolloverCounter(a)).to.equal(undefined);
+    expect(receiver.unprotectRtp(packet(b, 12))).to.equal(172);
+    expect(receiver.unprotectRtp(packet(b, 12))).to.equal(SrtpResult.REPLAYED);
+    expect(receiver.stats.replays).to.equal(2);
   });
 });
