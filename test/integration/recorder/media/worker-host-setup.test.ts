@@ -18,7 +18,6 @@ import type {
 } from '../../../../recorder/src/media/engine/engine-protocol.js';
 import { WorkerHost } from '../../../../recorder/src/media/engine/worker-host.js';
 import { encodeUlaw } from '../../../../recorder/src/media/codecs/g711.js';
-import { allocateRtpRange } from '../../../support/recorder-process.js';
 import { readWavFile } from '../../../support/audio-compare.js';
 
 type Body = EngineRequest extends infer R ? (R extends EngineRequest ? Omit<R, 'id'> : never) : never;
@@ -26,9 +25,10 @@ type Body = EngineRequest extends infer R ? (R extends EngineRequest ? Omit<R, '
 /** A WorkerHost with a request/reply helper, as the engine's main-thread side uses it. */
 function startHost(): { request: (body: Body) => Promise<unknown>; host: WorkerHost } {
   const pending = new Map<number, (reply: EngineReply) => void>();
-  const range = allocateRtpRange(40);
+  // Above the ephemeral range (32768–60999) and the recorder ranges other tests use; busy ports are skipped.
+  const firstPort = 61000 + 2 * Math.floor(Math.random() * 2000);
   const host = new WorkerHost(
-    { index: 0, host: '127.0.0.1', firstPort: range.min, pairCount: 20, reportIntervalMs: 1000, tickMs: 20 },
+    { index: 0, host: '127.0.0.1', firstPort, pairCount: 32, reportIntervalMs: 1000, tickMs: 20 },
     (message: EngineReply | EngineEvent) => {
       if (message.type === 'reply') pending.get(message.id)?.(message);
     },
