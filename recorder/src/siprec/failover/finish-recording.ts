@@ -21,7 +21,7 @@ export interface OwnershipCheck {
   readonly recorderId: string;
   readonly leaseMs: number;
   readonly recordingDir: string;
-  readonly logger: Logger;
+  readonly logger: Pick<Logger, 'warn'>;
 }
 
 /** Largest final sidecar read back to compare segments (they are a few kB; metadata documents are bounded). */
@@ -38,7 +38,7 @@ const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
  */
 export async function takenOverMeanwhile(
   check: OwnershipCheck,
-  session: RecordingSession,
+  session: Pick<RecordingSession, 'recordingId' | 'callId' | 'segments' | 'mediaResult'>,
   token: number,
 ): Promise<boolean> {
   const { store, recorderId, leaseMs, recordingDir } = check;
