@@ -12,6 +12,10 @@ export const MAX_METADATA_ELEMENTS = 10_000;
 /** Deepest element nesting accepted (RFC 7865 documents reach 6 with vendor extensions). */
 export const MAX_METADATA_DEPTH = 32;
 
+const BANG = 0x21;
+const QUESTION = 0x3f;
+const SLASH = 0x2f;
+
 /** Why a document was refused by {@link guardXml}. */
 export interface GuardFailure {
   code: MetadataErrorCode;
@@ -38,22 +42,23 @@ export function guardXml(raw: string): GuardFailure | undefined {
   let depth = 0;
   let at = raw.indexOf('<');
   while (at >= 0 && at < raw.length - 1) {
-    const next = raw[at + 1]!;
+    // Decided on the character after `<` first: most tags are elements, which then cost no string comparison.
+    const next = raw.charCodeAt(at + 1);
     let resume: number;
-    if (raw.startsWith('<!--', at)) {
+    if (next === BANG && raw.startsWith('<!--', at)) {
       resume = endOf(raw, '-->', at);
-    } else if (raw.startsWith('<![CDATA[', at)) {
+    } else if (next === BANG && raw.startsWith('<![CDATA[', at)) {
       resume = endOf(raw, ']]>', at);
-    } else if (next === '?' || next === '!') {
+    } else if (next === QUESTION || next === BANG) {
       resume = endOf(raw, '>', at);
-    } else if (next === '/') {
+    } else if (next === SLASH) {
       depth = Math.max(0, depth - 1);
       resume = endOf(raw, '>', at);
     } else {
       const close = raw.indexOf('>', at);
       resume = close < 0 ? raw.length : close + 1;
       elements++;
-      if (close < 0 || raw[close - 1] !== '/') depth++;
+      if (close < 0 || raw.charCodeAt(close - 1) !== SLASH) depth++;
       if (elements > MAX_METADATA_ELEMENTS) {
         return { code: 'METADATA_TOO_COMPLEX', error: `more than ${MAX_METADATA_ELEMENTS} elements` };
       }

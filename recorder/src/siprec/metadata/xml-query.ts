@@ -2,7 +2,7 @@
  * Look-ups by local name, case-insensitive: the dialects disagree on prefixes (`tns:`), namespaces and even case
  * (`datamode` / `dataMode`), INTEROP.md §3.1.
  */
-import type { XmlElement } from './xml-tree.js';
+import { nameFacts, type XmlElement } from './xml-tree.js';
 
 /** Lower-case local name of an element. */
 export function localOf(el: XmlElement): string {
@@ -33,9 +33,7 @@ export function attrOf(el: XmlElement, ...locals: string[]): string | undefined 
   for (const wanted of locals) {
     for (const [name, value] of el.attrs) {
       if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
-      const colon = name.indexOf(':');
-      const local = (colon < 0 ? name : name.slice(colon + 1)).toLowerCase();
-      if (local === wanted) return value;
+      if (nameFacts.get(name).localLower === wanted) return value;
     }
   }
   return undefined;
