@@ -13,40 +13,41 @@ import { createHash } from 'node:crypto';
 const BLOCK = 64;
 const DIGEST = 20;
 
-/** A reusable HMAC-SHA1 of one key. Not re-entrant: one computation at a time (one event loop per worker). */
+// Working memory shared by every key of the thread (a computation runs to its end before the next starts), so a
+// key costs only its two pad states: an SRTP stream holds four keys (RTP and RTCP, inbound and outbound).
+const state = new Int32Array(5);
+const w = new Int32Array(80);
+/** The last partial block(s) of a message: its trailing bytes, the optional suffix word and the padding. */
+const tail = new Uint8Array(2 * BLOCK);
+/** The result of the last {@link HmacSha1.compute}, whatever the key; overwritten by the next one. */
+const digest = new Uint8Array(DIGEST);
+
+/** A reusable HMAC-SHA1 of one key. */
 export class HmacSha1 {
   readonly #inner = new Int32Array(5);
   readonly #outer = new Int32Array(5);
-  readonly #state = new Int32Array(5);
-  readonly #w = new Int32Array(80);
-  /** The last partial block(s) of a message: its trailing bytes, the optional suffix word and the padding. */
-  readonly #tail = new Uint8Array(2 * BLOCK);
-  /** The result of the last {@link compute}; overwritten by the next one. */
-  readonly #digest = new Uint8Array(DIGEST);
 
   constructor(key: Uint8Array) {
     const k = key.length > BLOCK ? createHash('sha1').update(key).digest() : key;
     const pad = new Uint8Array(BLOCK);
-    for (const [state, fill] of [
+    for (const [padState, fill] of [
       [this.#inner, 0x36],
       [this.#outer, 0x5c],
     ] as const) {
       pad.fill(fill);
       for (let i = 0; i < k.length; i++) pad[i]! ^= k[i]!;
-      initialState(state);
-      compress(state, this.#w, pad, 0);
+      initialState(padState);
+      compress(padState, w, pad, 0);
     }
     pad.fill(0);
   }
 
   /**
    * HMAC of `data[0, length)`, followed by `suffix` as a 32-bit big-endian word when it is ≥ 0 (SRTP appends the
-   * rollover counter to the authenticated portion). Returns an internal 20-byte digest, valid until the next call.
+   * rollover counter to the authenticated portion). Returns a 20-byte digest shared by all keys of the thread,
+   * valid until the next computation.
    */
   compute(data: Uint8Array, length: number, suffix: number): Uint8Array {
-    const state = this.#state;
-    const w = this.#w;
-    const tail = this.#tail;
     state.set(this.#inner);
     let offset = 0;
     for (; offset + BLOCK <= length; offset += BLOCK) compress(state, w, data, offset);
@@ -64,7 +65,6 @@ export class HmacSha1 {
     for (let i = 0; i < 5; i++) writeWord(tail, i * 4, state[i]!);
     state.set(this.#outer);
     finish(state, w, tail, DIGEST, BLOCK + DIGEST);
-    const digest = this.#digest;
     for (let i = 0; i < 5; i++) writeWord(digest, i * 4, state[i]!);
     return digest;
   }
