@@ -6,7 +6,7 @@
  * Only the session's current owner finishes it: a recorder that was frozen or partitioned while another one took the
  * call over ends its stale copy without touching the final files (`takenOverMeanwhile`).
  */
-import { readFile, unlink } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SidecarDocument } from '../../recording/sidecar.js';
@@ -32,9 +32,9 @@ const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
  * recorder finishes it, and this one must write neither the assembled WAV nor the sidecar over theirs.
  *
  * The store decides (our lease renewal is fenced by their token). When it cannot answer (or no longer has the
- * session), the final sidecar on the shared volume does: one listing more segments than we know of was written by a later owner. A recording this
- * recorder finishes is never superseded by an older, shorter view, so the finisher of a moved recording still
- * replaces the sidecar a partitioned predecessor may have written first.
+ * session), the final sidecar on the shared volume does: one listing more segments than we know of was written by
+ * a later owner. A shorter one never stops us, so the finisher of a moved recording still replaces the sidecar a
+ * partitioned predecessor may have written first.
  */
 export async function takenOverMeanwhile(
   check: OwnershipCheck,
@@ -70,11 +70,11 @@ async function readFinalSidecar(
 ): Promise<{ segments: number; lastRecorderId: string } | undefined> {
   let text: string;
   try {
+    if ((await stat(path)).size > MAX_SIDECAR_BYTES) return undefined;
     text = await readFile(path, 'utf8');
   } catch {
     return undefined;
   }
-  if (text.length > MAX_SIDECAR_BYTES) return undefined;
   try {
     const doc = JSON.parse(text) as { segments?: unknown };
     if (!Array.isArray(doc.segments)) return { segments: 0, lastRecorderId: '' };
