@@ -97,12 +97,13 @@ describe('recording/assembly assembleRecording', () => {
 
   it('refuses segment names from the store that leave the recording directory', async () => {
     const storage = new DirectorySegmentStorage(dir);
-    let error: unknown;
-    try {
-      await storage.read('../../etc/passwd');
-    } catch (err) {
-      error = err;
-    }
-    expect(String(error)).to.match(/leaves the recording directory/);
+    const refusals = await Promise.all(
+      [
+        () => storage.read('../../etc/passwd'),
+        () => storage.open('../../etc/passwd'),
+        () => storage.create(`../${id}.wav`),
+      ].map((use) => use().then(() => 'accepted', String)),
+    );
+    for (const refusal of refusals) expect(refusal).to.match(/leaves the recording directory/);
   });
 });
