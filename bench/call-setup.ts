@@ -7,7 +7,8 @@
  *   sipp's own scheduling) and as the recorder measured it (`siprec_invite_answer_seconds`, bucket upper bounds);
  * - recorder CPU from /proc/<pid>/stat utime+stime over the step (its media worker threads included) → CPU
  *   milliseconds per call and calls per CPU-second, i.e. calls/s per core — robust to the machine being shared
- *   with sipp and anything else; the load average is reported next to it;
+ *   with sipp and anything else; the load average is reported next to it; and the main thread's share alone
+ *   (/proc/<pid>/task/<pid>/stat: SIP, sessions, sidecars, store — the media workers are the rest);
  * - recorder RSS after the step.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/call-setup.js [--rates 100,250,500,1000,1500] [--seconds 3]
@@ -63,7 +64,19 @@ async function freePort(): Promise<number> {
 
 /** utime + stime of a process, all threads, in seconds. */
 async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * utime + stime of the process's main thread only (its task whose id is the pid): SIP, sessions, sidecars and
+ * store, without the media workers — the part the signalling path costs.
+ */
+async function mainThreadCpuSeconds(pid: number): Promise<number> {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
+async function statCpuSeconds(path: string): Promise<number> {
+  const stat = await readFile(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
@@ -122,6 +135,8 @@ interface StepResult {
   recorderCallCpuSeconds: number;
   cpuMsPerCall: number | null;
   callsPerSecondPerCore: number | null;
+  /** Main-thread CPU per call, the idle baseline removed (the worker threads' share is the rest). */
+  mainThreadCpuMsPerCall: number | null;
   sippCpuSeconds: number;
   recorderRssMiB: number;
   loadAverage1m: number;
@@ -132,13 +147,14 @@ async function runStep(
   sipPort: number,
   httpPort: number,
   rate: number,
-  idleCpuPerSecond: number,
+  idle: { all: number; main: number },
   seconds = SECONDS,
 ): Promise<StepResult> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-sipp-'));
   const calls = Math.round(rate * seconds);
   const histBefore = await answerHistogram(httpPort);
   const cpuBefore = await cpuSeconds(recorder.pid!);
+  const mainBefore = await mainThreadCpuSeconds(recorder.pid!);
   const started = Date.now();
   const sipp = spawn(
     'sipp',
@@ -165,7 +181,10 @@ async function runStep(
   // Let deferred work (sidecars, recording finalisation) land in this step's CPU figure.
   await new Promise((r) => setTimeout(r, 1000));
   const recorderCpuSeconds = (await cpuSeconds(recorder.pid!)) - cpuBefore;
-  const callCpu = Math.max(0, recorderCpuSeconds - idleCpuPerSecond * ((Date.now() - started) / 1000));
+  const mainCpuSeconds = (await mainThreadCpuSeconds(recorder.pid!)) - mainBefore;
+  const elapsed = (Date.now() - started) / 1000;
+  const callCpu = Math.max(0, recorderCpuSeconds - idle.all * elapsed);
+  const mainCallCpu = Math.max(0, mainCpuSeconds - idle.main * elapsed);
   const histAfter = await answerHistogram(httpPort);
 
   const files = await readdir(dir);
@@ -216,6 +235,7 @@ async function runStep(
     recorderCallCpuSeconds: round(callCpu, 2),
     cpuMsPerCall: succeeded > 0 ? round((callCpu * 1000) / succeeded) : null,
     callsPerSecondPerCore: callCpu > 0 ? Math.round(succeeded / callCpu) : null,
+    mainThreadCpuMsPerCall: succeeded > 0 ? round((mainCallCpu * 1000) / succeeded) : null,
     sippCpuSeconds: round(sippCpu, 2),
     recorderRssMiB: await rssMiB(recorder.pid!),
     loadAverage1m: round(loadavg()[0] ?? 0, 2),
@@ -256,12 +276,17 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0] ?? 0;
     // The idle baseline: what the recorder burns with no calls (sweeps, media worker ticks).
     const idleStart = await cpuSeconds(recorder.pid!);
+    const idleMainStart = await mainThreadCpuSeconds(recorder.pid!);
     await new Promise((r) => setTimeout(r, 3000));
-    const idleCpuPerSecond = ((await cpuSeconds(recorder.pid!)) - idleStart) / 3;
+    const idle = {
+      all: ((await cpuSeconds(recorder.pid!)) - idleStart) / 3,
+      main: ((await mainThreadCpuSeconds(recorder.pid!)) - idleMainStart) / 3,
+    };
+    const idleCpuPerSecond = idle.all;
     // Warm-up (JIT, pools, first files), not reported.
-    await runStep(recorder, sipPort, httpPort, 100, idleCpuPerSecond, 2);
+    await runStep(recorder, sipPort, httpPort, 100, idle, 2);
     const steps: StepResult[] = [];
-    for (const rate of RATES) steps.push(await runStep(recorder, sipPort, httpPort, rate, idleCpuPerSecond));
+    for (const rate of RATES) steps.push(await runStep(recorder, sipPort, httpPort, rate, idle));
     const half = steps.find((s) => s.rate === 500);
     const bestPerCore = Math.max(0, ...steps.map((s) => s.callsPerSecondPerCore ?? 0));
     console.log(

@@ -10,7 +10,8 @@
  * time, and a session that ends before its first update is due writes only its final document. Call setup is the
  * recorder's hottest signalling path and two file renames per short call were a large share of its CPU.
  */
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface SidecarParticipant {
@@ -177,8 +178,18 @@ export class SidecarWriter {
   }
 }
 
-async function atomicWrite(path: string, doc: SidecarDocument): Promise<void> {
+/**
+ * Writes through `<path>.tmp` and a rename. The callback forms of writeFile and rename cost the SIP thread less than
+ * the promise API's (no FileHandle, one promise for the whole write instead of one per step), and a short call's
+ * final sidecar is one of the few file writes of its setup.
+ */
+function atomicWrite(path: string, doc: SidecarDocument): Promise<void> {
   const tmp = `${path}.tmp`;
-  await writeFile(tmp, JSON.stringify(doc, null, 2) + '\n');
-  await rename(tmp, path);
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  return new Promise((resolve, reject) => {
+    writeFile(tmp, text, (writeError) => {
+      if (writeError) return reject(writeError);
+      rename(tmp, path, (renameError) => (renameError ? reject(renameError) : resolve()));
+    });
+  });
 }
