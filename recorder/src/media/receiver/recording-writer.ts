@@ -131,6 +131,9 @@ export class RecordingWriter {
       onError: this.#options.onError,
     });
     this.#raw.set(channel, writer);
+    // Its audio never reaches the timeline, so the WAV beside the raw frames is created now (a crash then leaves
+    // both for the start-up repair, as for a call with decoded audio). G.729 calls are rare.
+    this.#opening ??= this.#openWav();
     return writer;
   }
 
