@@ -154,6 +154,10 @@ describe('media worker: call setup and lazy WAV', function () {
     // About a second of tone on channel 0 (50 packets), nothing on the silent stream.
     expect(loud(wav.channels[0]!)).to.be.within(4000, 8000);
     expect(loud(wav.channels[1]!)).to.equal(0);
+    // Where the stream's first packet arrived on the call's clock (the silence before it was never written).
+    const firstLoud = wav.channels[0]!.findIndex((v) => Math.abs(v) > 3000);
+    const expected = ((result.streams[0]!.firstPacketAt! - startMs) * 8000) / 1000;
+    expect(Math.abs(firstLoud - expected), 'samples off the arrival time').to.be.below(8000 * 0.1);
     for (const p of pairs) expect(await bindable(p.rtpPort), `port ${p.rtpPort} released`).to.equal(true);
   });
 
