@@ -314,14 +314,17 @@ export class RecordingTimeline {
     if (overflow > 0) this.#flushUpTo(this.#flushed + overflow);
     const at = s - this.#flushed;
     if (ch.buf.length < at + n) this.#grow(ch, at + n);
-    ch.buf.set(samples.subarray(src, src + n), at);
+    // A plain loop: a subarray view per frame would be garbage at every packet of every stream.
+    const buf = ch.buf;
+    for (let i = 0; i < n; i++) buf[at + i] = samples[src + i]!;
     if (s + n > ch.end) ch.end = s + n;
   }
 
   /** Flushes whole blocks up to where every channel has audio, or at least up to `atLeast`. */
   #flushReady(atLeast: number): void {
     let ready = Infinity;
-    for (const ch of this.#chans) if (ch.end < ready) ready = ch.end;
+    const chans = this.#chans;
+    for (let c = 0; c < chans.length; c++) if (chans[c]!.end < ready) ready = chans[c]!.end;
     const target = Math.max(ready, atLeast);
     if (target - this.#flushed < this.#block) return;
     while (target - this.#flushed >= this.#block) this.#flushBlock(this.#block);
