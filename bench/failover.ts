@@ -95,6 +95,8 @@ async function run(calls: number): Promise<Record<string, unknown>> {
     const sentAt = new Map<string, number>();
     const toOk: number[] = [];
     let failures = 0;
+    /** Why: the final status, or `no answer` when the SRC gave up retransmitting (8 s). */
+    const failedBy: Record<string, number> = {};
     const packet = Buffer.alloc(172, 0xff);
     packet[0] = 0x80;
     packet[1] = 0; // PCMU, as offered
@@ -105,6 +107,8 @@ async function run(calls: number): Promise<Record<string, unknown>> {
         const ok = await src.reinvite(b.sipPort).catch(() => undefined);
         if (!ok || ok.status !== 200) {
           failures++;
+          const why = ok ? String(ok.status) : 'no answer';
+          failedBy[why] = (failedBy[why] ?? 0) + 1;
           return;
         }
         toOk.push(Date.now() - t0);
@@ -139,6 +143,13 @@ async function run(calls: number): Promise<Record<string, unknown>> {
         first.set(callId, Math.min(first.get(callId) ?? Infinity, at));
       }
     }
+    // What B warned about or failed at during the takeovers (store timeouts, 503s, media worker errors…).
+    const problems: Record<string, number> = {};
+    for (const l of b.logs) {
+      if (Number(l.level) < 40) continue;
+      const key = `${String(l.msg)}${typeof l.err === 'string' ? `: ${l.err}` : ''}`.slice(0, 160);
+      problems[key] = (problems[key] ?? 0) + 1;
+    }
     const sentToFirst: number[] = [];
     const arrivedToFirst: number[] = [];
     const takeoverMs: number[] = [];
@@ -168,6 +179,8 @@ async function run(calls: number): Promise<Record<string, unknown>> {
     return {
       concurrentCalls: calls,
       failedReinvites: failures,
+      failedBy,
+      problemsAtB: problems,
       reinviteTo200Ms: stats(toOk),
       reinviteSentToFirstPacketMs: stats(sentToFirst),
       atRecorderB: {

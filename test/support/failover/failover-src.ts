@@ -45,6 +45,8 @@ export function parseAnswer(sdp: string): { media: AnsweredMedia[]; version: num
 export class FailoverSrc {
   readonly #socket: Socket;
   readonly #waiting = new Map<string, (res: SrcResponse) => void>();
+  /** INVITEs still retransmitted, by `cseq:port`: a provisional response stops that. */
+  readonly #provisional = new Map<string, () => void>();
   callId = `${randomBytes(8).toString('hex')}@failover-test`;
   fromTag = randomBytes(4).toString('hex');
   toTag: string | undefined;
@@ -96,9 +98,13 @@ export class FailoverSrc {
   }
 
   /** A re-INVITE with a new SDP version (the SRC's usual reaction to a silent SRS: refresh or re-offer). */
-  async reinvite(port: number): Promise<SrcResponse> {
+  async reinvite(port: number, opts: { copies?: number } = {}): Promise<SrcResponse> {
     this.#version++;
-    const [res] = await this.request('INVITE', [port], { body: this.#sdp(), contentType: 'application/sdp' });
+    const [res] = await this.request('INVITE', [port], {
+      body: this.#sdp(),
+      contentType: 'application/sdp',
+      ...opts,
+    });
     return res!;
   }
 
@@ -135,7 +141,14 @@ export class FailoverSrc {
   async request(
     method: string,
     ports: readonly number[],
-    opts: { body?: string; contentType?: string; headers?: string[]; uri?: string },
+    opts: {
+      body?: string;
+      contentType?: string;
+      headers?: string[];
+      uri?: string;
+      /** The first transmission is sent this many times back to back (retransmissions crossing a slow answer). */
+      copies?: number;
+    },
   ): Promise<SrcResponse[]> {
     const cseq = ++this.#cseq;
     const body = opts.body ?? '';
@@ -164,21 +177,32 @@ export class FailoverSrc {
       ports.map(
         (port) =>
           new Promise<SrcResponse>((resolve, reject) => {
+            const key = `${cseq}:${port}`;
             let tries = 0;
+            const stop = (): void => {
+              clearInterval(timer);
+              clearTimeout(timerB);
+              this.#waiting.delete(key);
+              this.#provisional.delete(key);
+            };
+            const giveUp = (): void => {
+              stop();
+              reject(new Error(`${method} to ${port} got no final response`));
+            };
             const send = (): void => {
-              if (++tries > 16) {
-                clearInterval(timer);
-                this.#waiting.delete(`${cseq}:${port}`);
-                reject(new Error(`${method} to ${port} got no final response`));
-                return;
-              }
-              this.#socket.send(packet, port, '127.0.0.1');
+              if (++tries > 16) return giveUp();
+              const copies = tries === 1 ? (opts.copies ?? 1) : 1;
+              for (let i = 0; i < copies; i++) this.#socket.send(packet, port, '127.0.0.1');
             };
             const timer = setInterval(send, 500);
-            this.#waiting.set(`${cseq}:${port}`, (res) => {
-              clearInterval(timer);
+            // RFC 3261 §17.1.1.2: a provisional response ends the INVITE's retransmissions (Proceeding); the final
+            // response is then awaited until Timer B, 64·T1.
+            const timerB = setTimeout(giveUp, 64 * 500);
+            this.#waiting.set(key, (res) => {
+              stop();
               resolve(res);
             });
+            if (method === 'INVITE') this.#provisional.set(key, () => clearInterval(timer));
             send();
           }),
       ),
@@ -244,8 +268,11 @@ export class FailoverSrc {
     const status = /^SIP\/2\.0 (\d{3})/.exec(start);
     if (status) {
       const code = Number(status[1]);
-      if (code < 200) return;
       const cseq = Number(/^(\d+)/.exec(header(text, 'CSeq') ?? '')?.[1]);
+      if (code < 200) {
+        this.#provisional.get(`${cseq}:${from}`)?.();
+        return;
+      }
       const split = text.indexOf('\r\n\r\n');
       const res: SrcResponse = {
         status: code,

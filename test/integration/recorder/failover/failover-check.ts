@@ -36,7 +36,7 @@ export interface FailoverSidecar {
   readonly streams: readonly { label: string | null; channel: number | null; packetsReceived: number }[];
 }
 
-/** Waits until `<recordingId>.json` exists and returns it. */
+/** Waits until `<recordingId>.json` exists (and its `.json.part` is gone, for a while) and returns it. */
 export async function waitForFinal(
   dir: string,
   recordingId: string,
@@ -51,6 +51,11 @@ export async function waitForFinal(
       );
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The finisher writes the final sidecar, then removes the in-progress one (possibly another recorder's): on a
+  // loaded machine a check right after the first would see the second still there.
+  const part = `${path}.part`;
+  const partDeadline = Date.now() + 5000;
+  while (existsSync(part) && Date.now() < partDeadline) await new Promise((r) => setTimeout(r, 100));
   return JSON.parse(readFileSync(path, 'utf8')) as FailoverSidecar;
 }
 
