@@ -128,6 +128,7 @@ export class SegmentOpening {
       recordingId: this.#session.recordingId,
       directory: this.#directory,
       startedAt: this.#startedAt,
+      ports: this.#offer.media.length,
     });
     this.#mark('openedMs');
     try {
