@@ -10,6 +10,8 @@
  *   metadata RFC 7865 document parsed, merged into the (empty) session metadata, streams mapped to participants
  *   sdp      SDP offer parse
  *   answer   offer negotiation (codec, ports from an in-memory source), SDP answer, 200 OK built and serialized
+ *   transactions  a whole call through the SIP core (INVITE → 100, 200 → ACK → BYE → 200; transactions, timers,
+ *            2xx retransmission and ACK matching) with a TU that answers at once and an in-memory transport
  *
  * Prints JSON: CPU µs per INVITE (process.cpuUsage, user + system — steady on a loaded machine, unlike wall time)
  * for the whole path and each step, the best and median of several rounds, and bytes allocated per INVITE
@@ -23,10 +25,12 @@ import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { SipCore } from '../recorder/src/sip/core/sip-core.js';
 import { responseTarget, stampTopVia } from '../recorder/src/sip/core/via-stamp.js';
 import { getTag } from '../recorder/src/sip/message/name-addr.js';
 import { createResponse } from '../recorder/src/sip/message/response.js';
 import { parseSipMessage } from '../recorder/src/sip/message/parser.js';
+import { newTag } from '../recorder/src/sip/message/random.js';
 import { serializeSipMessage } from '../recorder/src/sip/message/serializer.js';
 import type { SipRequest } from '../recorder/src/sip/message/types.js';
 import { serverTransactionKey } from '../recorder/src/sip/transaction/transaction-key.js';
@@ -173,6 +177,63 @@ async function whole(): Promise<void> {
   await answer(request, offer);
 }
 
+/*
+ * The whole signalling of a call through the real SIP core (transactions, their timers, the 2xx retransmission
+ * and ACK matching, §17 and §13.3.1.4), with a transaction user that answers at once and an in-memory transport:
+ * INVITE → 100, 200 → ACK → BYE → 200. What the core costs around the SIPREC work above.
+ */
+const ANSWER_SDP = Buffer.from('v=0\r\no=- 42 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n');
+/** Constant random bytes: every call gets the same To tag, so the ACKs and BYEs can be written beforehand. */
+const sipCore = new SipCore(
+  {
+    transport: { send: () => Promise.resolve() },
+    random: (n) => Buffer.alloc(n, 7),
+    viaHost: '127.0.0.1',
+    viaPort: 5060,
+    userAgent: 'bench',
+  },
+  {
+    onRequest(incoming) {
+      if (incoming.request.method !== 'INVITE') return incoming.respond(200);
+      incoming.respond(200, {
+        headers: [['Contact', '<sip:srs@127.0.0.1:5060>']],
+        body: ANSWER_SDP,
+        contentType: 'application/sdp',
+      });
+    },
+    onAck: () => undefined,
+    onCancel: () => undefined,
+  },
+);
+const LOCAL_TAG = newTag(() => Buffer.alloc(16, 7));
+
+/** The ACK and BYE the SRC sends for INVITE `n` (CSeq 1 then 2, our To tag). */
+function inDialog(invite: Buffer, method: 'ACK' | 'BYE'): Buffer {
+  const msg = parseSipMessage(invite);
+  const h = msg.headers;
+  const n = h.get('Call-ID') ?? '';
+  const lines = [
+    `${method} sip:srs@127.0.0.1:5060 SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-${method}-${n}`,
+    `From: ${h.get('From') ?? ''}`,
+    `To: ${h.get('To') ?? ''};tag=${LOCAL_TAG}`,
+    `Call-ID: ${n}`,
+    `CSeq: ${method === 'ACK' ? 1 : 2} ${method}`,
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+  ];
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
+}
+const ACKS = INVITES.map((invite) => inDialog(invite, 'ACK'));
+const BYES = INVITES.map((invite) => inDialog(invite, 'BYE'));
+
+function transactions(): void {
+  const n = nextInvite++ % INVITES.length;
+  sipCore.receive(INVITES[n]!, SOURCE);
+  sipCore.receive(ACKS[n]!, SOURCE);
+  sipCore.receive(BYES[n]!, SOURCE);
+}
+
 const request = parse();
 const parts = body(request);
 const offer = sdp(parts.sdp);
@@ -181,7 +242,9 @@ const STEPS: Record<string, () => unknown> = {
   whole,
   parse,
   core,
-  body: () => body(request),
+  transactions,
+  // A copy of the body each time: the parts of a body already taken apart are remembered by its buffer.
+  body: () => body({ ...request, body: Buffer.from(request.body) }),
   metadata: () => metadata(parts.metadata, labels),
   sdp: () => sdp(parts.sdp),
   answer: () => answer(request, offer),
@@ -265,6 +328,7 @@ async function main(): Promise<void> {
       2,
     ),
   );
+  sipCore.close();
 }
 
 await main();

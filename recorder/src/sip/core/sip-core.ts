@@ -213,7 +213,7 @@ export class SipCore {
     const readable = ['Via', 'From', 'To', 'Call-ID', 'CSeq'].every((n) => (h.get(n) ?? '') !== '');
     let viaOk = false;
     try {
-      parseVia(h.getAll('Via')[0] ?? '');
+      parseVia(h.first('Via') ?? '');
       viaOk = true;
     } catch {
       // Unroutable: nothing to answer to.
@@ -408,7 +408,7 @@ export class SipCore {
     const h = request.headers;
     let branch: string | undefined;
     try {
-      const b = parseVia(h.getAll('Via')[0] ?? '').params.get('branch');
+      const b = parseVia(h.first('Via') ?? '').params.get('branch');
       if (b?.startsWith(BRANCH_MAGIC_COOKIE)) branch = b;
     } catch {
       branch = undefined;

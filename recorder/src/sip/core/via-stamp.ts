@@ -33,7 +33,7 @@ export function stampTopVia(request: SipRequest, source: MessageSource): void {
 export function responseTarget(request: SipRequest, source: MessageSource): SendTarget {
   let via;
   try {
-    via = parseVia(request.headers.getAll('Via')[0] ?? '');
+    via = parseVia(request.headers.first('Via') ?? '');
   } catch {
     // No usable Via (a parse-error answer): the packet's source is all we know.
     const t: SendTarget = {

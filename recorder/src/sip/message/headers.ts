@@ -174,12 +174,37 @@ export class SipHeaders {
         out.push(e.value);
         continue;
       }
+      // Most rows hold one element: no comma, nothing to split.
+      if (!e.value.includes(',')) {
+        const v = e.value.trim();
+        if (v !== '') out.push(v);
+        continue;
+      }
       for (const part of splitOutside(e.value, ',')) {
         const v = part.trim();
         if (v !== '') out.push(v);
       }
     }
     return out;
+  }
+
+  /**
+   * `getAll(name)[0]` without splitting the rest: the top Via is read by the parser, the transaction layer and
+   * the core for every request, and a proxied request carries several.
+   */
+  first(name: string): string | undefined {
+    const key = headerKey(name);
+    const isList = LIST_HEADERS.has(key);
+    for (const e of this.#entries) {
+      if (e.key !== key) continue;
+      if (!isList) return e.value;
+      const parts = e.value.includes(',') ? splitOutside(e.value, ',') : [e.value];
+      for (const part of parts) {
+        const v = part.trim();
+        if (v !== '') return v;
+      }
+    }
+    return undefined;
   }
 
   /** Whether at least one header `name` exists (even with an empty value). */

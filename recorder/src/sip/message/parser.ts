@@ -169,7 +169,7 @@ export function parseSipMessage(data: Buffer, opts: ParseOptions = {}): SipMessa
   if (method !== undefined && cseqMethod !== method)
     fail('SIP_PARSE_BAD_CSEQ', `CSeq method ${cseqMethod} ≠ ${method}`);
   try {
-    parseVia(headers.getAll('Via')[0] ?? '');
+    parseVia(headers.first('Via') ?? '');
   } catch (err) {
     return fail('SIP_PARSE_BAD_VIA', (err as Error).message);
   }

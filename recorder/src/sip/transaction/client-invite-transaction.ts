@@ -114,7 +114,7 @@ export class ClientInviteTransaction {
   #buildAck(response: SipResponse): SipRequest {
     const inv = this.request.headers;
     const headers = new SipHeaders();
-    const topVia = inv.getAll('Via')[0];
+    const topVia = inv.first('Via');
     if (topVia !== undefined) headers.append('Via', topVia);
     for (const route of inv.getAll('Route')) headers.append('Route', route);
     headers.append('Max-Forwards', inv.get('Max-Forwards') ?? '70');

@@ -15,7 +15,7 @@ function defaultPort(protocol: string): number {
  */
 export function serverTransactionKey(request: SipRequest, asMethod?: string): string {
   const method = asMethod ?? (request.method === 'ACK' ? 'INVITE' : request.method);
-  const via = parseVia(request.headers.getAll('Via')[0] ?? '');
+  const via = parseVia(request.headers.first('Via') ?? '');
   const branch = via.params.get('branch') ?? '';
   if (branch.startsWith(BRANCH_MAGIC_COOKIE)) {
     // "the branch parameter in the request is equal to the one in the top Via header field of the request
@@ -39,7 +39,7 @@ export function clientTransactionKey(message: SipRequest | SipResponse): string 
   let branch: string | undefined;
   let method: string;
   try {
-    branch = parseVia(message.headers.getAll('Via')[0] ?? '').params.get('branch');
+    branch = parseVia(message.headers.first('Via') ?? '').params.get('branch');
     method = parseCSeq(message.headers.get('CSeq') ?? '').method;
   } catch {
     return undefined;
