@@ -50,6 +50,8 @@ export interface FailoverOptions {
 interface Owned {
   readonly session: RecordingSession;
   token: number;
+  /** A write of the session is due at the end of this turn of the event loop. */
+  savePending?: boolean;
 }
 
 /** The session store as the SIPREC layer sees it (see module comment). */
@@ -201,7 +203,21 @@ export class FailoverCoordinator implements SessionPersistence {
 
   readonly #fencedIds = new Set<string>();
 
+  /**
+   * Writes the session at the end of this turn of the event loop, once however often it changed meanwhile: a
+   * takeover's adoption and the request it answers are one write (and one encoding), not two. A session finished
+   * meanwhile is left to `finish`, whose own write is the last.
+   */
   #save(owned: Owned): void {
+    if (owned.savePending) return;
+    owned.savePending = true;
+    setImmediate(() => {
+      owned.savePending = false;
+      if (this.#owned.get(owned.session.recordingId) === owned) this.#write(owned);
+    });
+  }
+
+  #write(owned: Owned): void {
     const id = owned.session.recordingId;
     void this.#o.store
       .save(toStoredSession(owned.session), this.#o.recorderId, owned.token)

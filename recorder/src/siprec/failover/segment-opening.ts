@@ -3,12 +3,13 @@
  * failover costs one store round trip plus the slowest of the rest instead of their sum (DESIGN.md §8: first
  * recorded packet ≤ 50 ms after the SRC's request arrived):
  * - `start` begins, before the lease is ours, what is harmless if the session turns out to be someone else's: the
- *   media worker's recording and its port pairs (released again by `abandon`), and — only when the owner's lease
+ *   media worker's recording with its port pairs bound in the same round trip (one per m-line; released again by
+ *   `abandon`, and never configured, so it has no file to remove), and — only when the owner's lease
  *   has already lapsed, so this recorder is the likely winner — the segment directory. A directory made for a
  *   session another survivor then wins is the one that survivor writes into (same index), so it is no husk; it is
  *   never removed on refusal, which could race that survivor's file creation;
- * - `commit`, once the lease is ours, waits for both and configures the streams (the file is created only now:
- *   a recorder that lost the race never writes a segment).
+ * - `commit`, once the lease is ours, waits for both and configures the streams: only a recorder that holds the
+ *   lease records (its segment file appears with the first audio, which the SRC sends after our answer).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
