@@ -261,10 +261,10 @@ export class SipCore {
     const merge = mergeKey(request);
     const mergedWith = merge === undefined ? undefined : this.#merge.get(merge);
     if (mergedWith !== undefined && mergedWith !== key && this.#server.has(mergedWith)) {
-      this.#createServerTransaction(request, source, key).respond(482);
+      this.#createServerTransaction(request, source, key, merge).respond(482);
       return;
     }
-    const incoming = this.#createServerTransaction(request, source, key);
+    const incoming = this.#createServerTransaction(request, source, key, merge);
     if (merge !== undefined) this.#merge.set(merge, key);
     this.#safe(
       () => this.#user.onRequest(incoming),
@@ -283,7 +283,7 @@ export class SipCore {
   #onCancel(cancel: SipRequest, source: MessageSource, key: string): void {
     const found = this.#server.get(serverTransactionKey(cancel, 'INVITE'));
     const invite = found?.tx instanceof ServerInviteTransaction ? found : undefined;
-    const incoming = this.#createServerTransaction(cancel, source, key, invite?.localTag);
+    const incoming = this.#createServerTransaction(cancel, source, key, mergeKey(cancel), invite?.localTag);
     if (!invite) {
       incoming.respond(481);
       return;
@@ -313,10 +313,12 @@ export class SipCore {
     this.#safe(() => this.#user.onAck(ack, source));
   }
 
+  /** `merge` is the request's §8.2.2.2 identity (see mergeKey), worked out once by the caller. */
   #createServerTransaction(
     request: SipRequest,
     source: MessageSource,
     key: string,
+    merge: string | undefined,
     toTag?: string,
   ): ServerIncomingRequest {
     const target = responseTarget(request, source);
@@ -324,7 +326,6 @@ export class SipCore {
     const localTag = toTag ?? getTag(request.headers.get('To')) ?? newTag(this.#random);
     // Closures below capture only this string, never `request`: the transaction outlives the request.
     const callId = request.headers.get('Call-ID');
-    const merge = mergeKey(request);
     const txUser = {
       onTerminated: () => {
         if (this.#server.get(key)?.tx !== tx) return;
