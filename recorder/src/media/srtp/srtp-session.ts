@@ -13,10 +13,10 @@
  * +-------------------------------+             | GCM: 16-byte tag, then E|index |
  *                                               +-------------------------------+
  * ```
- * Per packet the receive path does no promise work and reuses its IV scratch and HMAC state (hmac-sha1.ts: the
- * key's pad blocks hashed once). Node allocations that remain, as Node offers no reusable alternative: the
- * keystream Buffer returned by the ECB cipher (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM
- * packet (a GCM context cannot be re-IV'd).
+ * Per packet the receive path does no promise work, looks up no map for the SSRC it saw last, and reuses its
+ * HMAC state (hmac-sha1.ts: the key's pad blocks hashed once) and GCM IV scratch. Node allocations that remain,
+ * as Node offers no reusable alternative: the keystream Buffer the ECB cipher returns for every 8 AES-CM packets
+ * (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM packet (a GCM context cannot be re-IV'd).
  */
 
 import { createCipheriv, createDecipheriv } from 'node:crypto';
@@ -64,6 +64,7 @@ export interface SrtpSessionStats {
 
 /** The keys of one protocol (RTP or RTCP) in a form ready for per-packet use. */
 interface DirectionCrypto {
+  /** AES-GCM's IV salt (AES-CM's keystream keeps its own). */
   readonly salt: Buffer;
   readonly tagLength: number;
   /** AES-CM only. */
