@@ -51,6 +51,24 @@ export class OrderedFile {
     });
   }
 
+  /** Queues `len` bytes gathered from `bufs` for `position`, in one system call when the kernel takes them all. */
+  writev(bufs: Buffer[], len: number, position: number, done?: () => void): void {
+    this.run(async (fh) => {
+      const { bytesWritten } = await fh.writev(bufs, position);
+      if (bytesWritten < len) {
+        // A short write (a full disk, a signal): the rest goes out with plain writes, which report the failure.
+        const rest = Buffer.concat(bufs).subarray(bytesWritten);
+        let off = 0;
+        while (off < rest.length) {
+          const more = await fh.write(rest, off, rest.length - off, position + bytesWritten + off);
+          if (more.bytesWritten <= 0) throw new Error('short write');
+          off += more.bytesWritten;
+        }
+      }
+      done?.();
+    });
+  }
+
   /** Queues an arbitrary step on the handle (header patch, sync), in order with the writes. */
   run(task: (fh: FileHandle) => Promise<unknown>): void {
     if (this.#closed) {

@@ -7,8 +7,9 @@
  * {@link repairWav} completes. `finalize()` writes the exact sizes, syncs, and publishes the file under the final
  * name, never over an existing file.
  *
- * Block buffers come from a pool shared by every writer of the thread and go back to it once written, so a
- * recording holds one block only while it fills one. Silence known before the file exists (`silentFrames`: a
+ * A block is gathered in 100 ms chunks from a pool shared by every writer of the thread and written with one
+ * `writev`; the chunks go back to the pool once written. So a recording holds what it has gathered since its last
+ * write (a quarter of a second on average with 500 ms blocks), not a whole block all the time. Silence known before the file exists (`silentFrames`: a
  * call whose first audio comes late, or none at all) is never written: it is left as a hole in the file, which
  * reads as zeros, and the file is sized exactly at the end.
  */
@@ -36,22 +37,24 @@ export interface WavWriterOptions {
   readonly silentFrames?: number;
 }
 
-/** Free block buffers by size, shared by the writers of this thread (a media worker runs one event loop). */
-const blockPool = new Map<number, ArrayBuffer[]>();
-/** Free bytes kept per block size (64 blocks of an 8 kHz stereo recording): the writes in flight of a worker. */
+/** Free chunks by size, shared by the writers of this thread (a media worker runs one event loop). */
+const chunkPool = new Map<number, ArrayBuffer[]>();
+/** Free bytes kept per chunk size (320 chunks of an 8 kHz stereo recording): the writes in flight of a worker. */
 const POOL_BYTES = 1024 * 1024;
+/** Audio per chunk, ms. */
+const CHUNK_MS = 100;
 
-function takeBlock(bytes: number): ArrayBuffer {
-  return blockPool.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
+function takeChunk(bytes: number): ArrayBuffer {
+  return chunkPool.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
 }
 
-function giveBlock(block: ArrayBuffer): void {
-  let free = blockPool.get(block.byteLength);
+function giveChunk(chunk: ArrayBuffer): void {
+  let free = chunkPool.get(chunk.byteLength);
   if (free === undefined) {
     free = [];
-    blockPool.set(block.byteLength, free);
+    chunkPool.set(chunk.byteLength, free);
   }
-  if ((free.length + 1) * block.byteLength <= POOL_BYTES) free.push(block);
+  if ((free.length + 1) * chunk.byteLength <= POOL_BYTES) free.push(chunk);
 }
 
 const NO_SAMPLES = new Int16Array(0);
@@ -74,11 +77,15 @@ export class WavWriter {
   readonly #now: () => number;
   readonly #headerInterval: number;
   readonly #blockBytes: number;
+  readonly #chunkBytes: number;
   readonly #header = Buffer.alloc(WAV_HEADER_BYTES);
-  /** The block being filled; none between a submitted block and the next write. */
-  #block: ArrayBuffer | undefined;
-  #blockView: Int16Array = NO_SAMPLES;
-  #blockFill = 0;
+  /** Full chunks not yet written, in order. */
+  #gathered: ArrayBuffer[] = [];
+  #gatheredBytes = 0;
+  /** The chunk being filled; none between a full (or submitted) chunk and the next write. */
+  #chunk: ArrayBuffer | undefined;
+  #chunkView: Int16Array = NO_SAMPLES;
+  #chunkFill = 0;
   /** Bytes of audio handed to the file (queued or written). */
   #queuedBytes = 0;
   /** Bytes of audio known to be written (what a header patch may claim). */
@@ -97,6 +104,8 @@ export class WavWriter {
     this.#headerInterval = options.headerIntervalMs ?? 2000;
     const frames = Math.max(1, Math.round(((options.blockMs ?? 250) * options.sampleRate) / 1000));
     this.#blockBytes = frames * options.channels * 2;
+    const chunkFrames = Math.max(1, Math.round((CHUNK_MS * options.sampleRate) / 1000));
+    this.#chunkBytes = Math.min(this.#blockBytes, chunkFrames * options.channels * 2);
     const silentBytes = Math.max(0, Math.floor(options.silentFrames ?? 0)) * options.channels * 2;
     this.#queuedBytes = Math.min(
       silentBytes,
@@ -123,7 +132,7 @@ export class WavWriter {
 
   /** Frames (samples per channel) accepted so far. */
   get frames(): number {
-    return (this.#queuedBytes + this.#blockFill * 2) / (this.channels * 2);
+    return (this.#queuedBytes + this.#gatheredBytes + this.#chunkFill * 2) / (this.channels * 2);
   }
 
   /** The first write failure, if any. */
@@ -140,23 +149,30 @@ export class WavWriter {
     let remaining = Math.min(frames * this.channels, samples.length - (samples.length % this.channels));
     let src = 0;
     while (remaining > 0) {
-      if (this.#block === undefined) {
-        this.#block = takeBlock(this.#blockBytes);
-        this.#blockView = new Int16Array(this.#block);
+      if (this.#chunk === undefined) {
+        this.#chunk = takeChunk(this.#chunkBytes);
+        this.#chunkView = new Int16Array(this.#chunk);
       }
-      const room = this.#blockView.length - this.#blockFill;
+      const room = this.#chunkView.length - this.#chunkFill;
       const n = Math.min(room, remaining);
-      this.#blockView.set(samples.subarray(src, src + n), this.#blockFill);
-      this.#blockFill += n;
+      this.#chunkView.set(samples.subarray(src, src + n), this.#chunkFill);
+      this.#chunkFill += n;
       src += n;
       remaining -= n;
-      if (this.#blockFill === this.#blockView.length) this.#submitBlock();
+      if (this.#chunkFill === this.#chunkView.length) {
+        this.#gathered.push(this.#chunk);
+        this.#gatheredBytes += this.#chunkBytes;
+        this.#chunk = undefined;
+        this.#chunkView = NO_SAMPLES;
+        this.#chunkFill = 0;
+        if (this.#gatheredBytes >= this.#blockBytes) this.#submitBlock();
+      }
     }
   }
 
   /** Hands any partial block to the file and waits until all audio so far is written. */
   async flush(): Promise<void> {
-    if (this.#blockFill > 0) this.#submitBlock();
+    if (this.#gatheredBytes + this.#chunkFill > 0) this.#submitBlock();
     this.#patchHeader();
     await this.#file.idle();
   }
@@ -178,7 +194,7 @@ export class WavWriter {
   }
 
   async #finish(): Promise<WavResult> {
-    if (this.#blockFill > 0) this.#submitBlock();
+    if (this.#gatheredBytes + this.#chunkFill > 0) this.#submitBlock();
     const dataBytes = this.#queuedBytes;
     this.#file.run((fh) =>
       fh.write(buildWavHeader(this.channels, this.sampleRate, dataBytes), 0, WAV_HEADER_BYTES, 0),
@@ -196,11 +212,23 @@ export class WavWriter {
     return { path: published.path, frames, dataBytes, durationMs: (frames * 1000) / this.sampleRate };
   }
 
+  /** Writes the gathered chunks and the partly filled one, in one `writev`. */
   #submitBlock(): void {
-    const len = this.#blockFill * 2;
+    const chunks = this.#gathered;
+    const parts = chunks.map((c) => Buffer.from(c));
+    let len = this.#gatheredBytes;
+    if (this.#chunkFill > 0) {
+      chunks.push(this.#chunk!);
+      parts.push(Buffer.from(this.#chunk!, 0, this.#chunkFill * 2));
+      len += this.#chunkFill * 2;
+    }
+    this.#gathered = [];
+    this.#gatheredBytes = 0;
+    this.#chunk = undefined;
+    this.#chunkView = NO_SAMPLES;
+    this.#chunkFill = 0;
     if (this.#queuedBytes + len > WAV_MAX_DATA_BYTES) {
       this.#full = true;
-      this.#blockFill = 0;
       this.#file.run(() =>
         Promise.reject(
           new WavError('WAV_TOO_LARGE', `${this.path} reached the 4 GiB WAV limit; later audio dropped`),
@@ -208,16 +236,12 @@ export class WavWriter {
       );
       return;
     }
-    const block = this.#block!;
     const position = WAV_HEADER_BYTES + this.#queuedBytes;
     this.#queuedBytes += len;
-    this.#file.write(Buffer.from(block, 0, len), len, position, () => {
+    this.#file.writev(parts, len, position, () => {
       this.#writtenBytes = position - WAV_HEADER_BYTES + len;
-      giveBlock(block);
+      for (const c of chunks) giveChunk(c);
     });
-    this.#block = undefined;
-    this.#blockView = NO_SAMPLES;
-    this.#blockFill = 0;
     if (this.#now() - this.#lastHeaderAt >= this.#headerInterval) this.#patchHeader();
   }
 
