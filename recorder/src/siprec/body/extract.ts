@@ -37,23 +37,32 @@ export function extractSiprecBody(
   body: Buffer,
   contentDisposition?: string,
 ): SiprecBody {
-  const known = lastTakenApart.get(body);
-  if (known !== undefined && known.contentType === contentType && known.disposition === contentDisposition)
-    return known.result;
+  for (const known of recentlyTakenApart) {
+    if (known.body === body && known.contentType === contentType && known.disposition === contentDisposition)
+      return known.result;
+  }
   const result = takeApart(contentType, body, contentDisposition);
-  lastTakenApart.set(body, { contentType, disposition: contentDisposition, result });
+  if (body.length > 0) {
+    recentlyTakenApart[nextSlot] = { body, contentType, disposition: contentDisposition, result };
+    nextSlot = (nextSlot + 1) % RECENT_BODIES;
+  }
   return result;
 }
 
 /**
- * Bodies already taken apart, by buffer: an initial INVITE's body is read by the session handler and again for
- * the session store, and a request's buffer never changes once parsed. Results are shared, so callers treat them
- * as read-only; entries go with the request. Refusals are not kept (they are rare and thrown anew).
+ * Bodies taken apart lately, matched by buffer identity: an initial INVITE's body is read by the session handler
+ * and again, a few awaits later, for the session store; a request's buffer never changes once parsed. A small
+ * ring compared by identity (a WeakMap keyed by each new buffer cost more than the second reading it saves).
+ * Results are shared, so callers treat them as read-only; refusals are not kept (rare, thrown anew).
  */
-const lastTakenApart = new WeakMap<
-  Buffer,
-  { contentType: string | undefined; disposition: string | undefined; result: SiprecBody }
->();
+const RECENT_BODIES = 16;
+const recentlyTakenApart: {
+  body: Buffer;
+  contentType: string | undefined;
+  disposition: string | undefined;
+  result: SiprecBody;
+}[] = [];
+let nextSlot = 0;
 
 function takeApart(contentType: string | undefined, body: Buffer, contentDisposition?: string): SiprecBody {
   const warnings: string[] = [];
