@@ -21,7 +21,7 @@ import { readRegex, type Sequence, type SyntaxFlags, type Term } from './regex-s
 export type BacktrackingVerdict =
   | {
       readonly safe: true;
-      /** Worst-case matching time is O(n^degree) in the input length n (0: constant, 1: linear). */
+      /** Worst-case matching time is O(n^degree) in the input length n (0: constant, 1: linear; counted up to 8). */
       readonly degree: number;
     }
   | { readonly safe: false; readonly problem: string };
@@ -50,6 +50,9 @@ type Step =
   | { readonly kind: 'assertion' };
 
 class Exponential extends Error {}
+
+/** Degrees are counted up to this; anything above the refusal threshold is refused alike. */
+const MAX_REPORTED_DEGREE = 8;
 
 /** Quantifier ranges up to this are a constant factor for the polynomial degree (but still refused nested). */
 const SMALL_RANGE = 8;
@@ -174,12 +177,14 @@ function sequenceDegree(sequence: Sequence, multiline: boolean): number {
     const loop = steps[j]!;
     if (loop.kind !== 'loop') continue;
     let longest = 0;
-    for (let i = 0; i < j; i++) {
+    // Nearest loops first (short scans), and no further than the cap: the analysis itself must stay cheap on a
+    // hostile 1 KiB pattern of hundreds of loops.
+    for (let i = j - 1; i >= 0 && longest < MAX_REPORTED_DEGREE - 1; i--) {
       const before = steps[i]!;
       if (before.kind !== 'loop' || chain[i] === undefined) continue;
       if (takesTurns(steps, i, j)) longest = Math.max(longest, chain[i]!);
     }
-    chain[j] = longest + 1;
+    chain[j] = Math.min(longest + 1, MAX_REPORTED_DEGREE);
     degree = Math.max(degree, chain[j]!);
   }
   return degree;

@@ -71,6 +71,14 @@ describe('policy regex safety: hostile patterns are refused when loading', () =>
     });
   }
 
+  it('a 1 KiB pattern of 500 loops in a row, refused without the analysis itself taking long', () => {
+    const started = process.hrtime.bigint();
+    expect(refusal(`${'a*'.repeat(500)}b`)).to.match(
+      /has quantifiers in a row that can take the same characters/,
+    );
+    expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(2000);
+  });
+
   it('(K|\\u212A)+ only under the i flag, where the Kelvin sign and K are the same letter', () => {
     expect(() => PolicySet.parse(policyFile('^(K|\\u212A)+$'))).to.not.throw();
     expect(refusal('^(K|\\u212A)+$', 'iu')).to.match(/can start with the same character/);
