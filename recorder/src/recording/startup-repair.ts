@@ -4,7 +4,8 @@
  *   last frame cut off);
  * - every `<id>.*.raw.part` (G.729 frames) is renamed into place (a torn last record is ignored by readers);
  * - every `<id>.json.part` (the in-progress sidecar) is finalised as `<id>.json` with `state: "final"`,
- *   `endReason: "recovered"`, `endedAt` the time of its last write, and the repaired WAV's figures.
+ *   `endReason: "recovered"`, `endedAt` the time of its last write, and the repaired WAV's figures; a recording
+ *   killed before its first audio (no `.wav.part` yet) gets a silent WAV of that length.
  *
  * Runs before the recorder accepts calls, so nothing it touches is being written by this recorder. With a shared
  * RECORDING_DIR and session store, files of a recording that is still live in the store (another recorder records
@@ -14,6 +15,7 @@
 import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repairWav, type RepairResult } from './wav/repair-wav.js';
+import { planSilentWav, writeSilentWav } from './recovered-silence.js';
 
 /** What happened to one file. */
 export interface RepairOutcome {
@@ -21,6 +23,9 @@ export interface RepairOutcome {
   readonly action: 'wav-repaired' | 'raw-renamed' | 'sidecar-recovered' | 'kept-live' | 'failed';
   readonly error?: string;
 }
+
+/** What the recovered sidecar says of the WAV. */
+type WavFigures = Pick<RepairResult, 'channels' | 'sampleRate' | 'durationMs'>;
 
 /** Largest sidecar read back (a sidecar keeps at most 32 metadata documents, each bounded). */
 const MAX_SIDECAR_BYTES = 16 * 1024 * 1024;
@@ -90,7 +95,7 @@ async function recoverSidecar(
   dir: string,
   name: string,
   id: string,
-  wav: RepairResult | undefined,
+  repaired: RepairResult | undefined,
 ): Promise<void> {
   const partPath = join(dir, name);
   const info = await stat(partPath);
@@ -106,6 +111,7 @@ async function recoverSidecar(
     doc = { recordingId: id };
   }
   const endedAt = new Date(info.mtimeMs).toISOString();
+  const wav: WavFigures | undefined = repaired ?? (await silenceForAudioless(dir, id, doc, info.mtimeMs));
   const segments = Array.isArray(doc.segments)
     ? (doc.segments as unknown[]).map((s) =>
         s !== null && typeof s === 'object' && (s as { end?: unknown }).end === null
@@ -135,4 +141,30 @@ async function recoverSidecar(
   await writeFile(`${finalPath}.tmp`, JSON.stringify(recovered, null, 2) + '\n');
   await rename(`${finalPath}.tmp`, finalPath);
   await unlink(partPath);
+}
+
+/**
+ * A recording killed before its first audio has no `.wav.part` (the file is created by the first packet): give it
+ * its silent WAV from the start to the sidecar's last write, unless a WAV is already there.
+ */
+async function silenceForAudioless(
+  dir: string,
+  id: string,
+  doc: Record<string, unknown>,
+  endMs: number,
+): Promise<WavFigures | undefined> {
+  const startMs = typeof doc.startedAt === 'string' ? Date.parse(doc.startedAt) : NaN;
+  const plan = planSilentWav(doc.streams, endMs - startMs);
+  if (!plan) return undefined;
+  try {
+    await writeSilentWav(join(dir, `${id}.wav`), plan);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
+  return {
+    channels: plan.channels,
+    sampleRate: plan.sampleRate,
+    durationMs: (plan.frames * 1000) / plan.sampleRate,
+  };
 }

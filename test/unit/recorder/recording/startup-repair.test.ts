@@ -4,7 +4,7 @@
  * saying `endReason: "recovered"` — and a damaged file never stops the others from being repaired.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repairRecordingDir } from '../../../../recorder/src/recording/startup-repair.js';
@@ -74,6 +74,49 @@ describe('repairRecordingDir (start-up repair)', () => {
     expect(outcomes.find((o) => o.file === 'good.wav.part')?.action).to.equal('wav-repaired');
     const torn = JSON.parse(readFileSync(join(dir, 'torn.json'), 'utf8')) as Record<string, unknown>;
     expect(torn).to.include({ recordingId: 'torn', state: 'final', endReason: 'recovered' });
+  });
+
+  it('gives a call killed before its first audio (no .wav.part yet) a silent WAV as long as the call', async () => {
+    const startedAt = Date.UTC(2026, 0, 1, 0, 0, 0);
+    const streams = [
+      { label: '1', codec: 'PCMU', channel: 0 },
+      { label: '2', codec: 'G722', channel: 1 },
+      { label: 'video', codec: null, channel: null },
+    ];
+    const sidecar = { recordingId: 'quiet', startedAt: new Date(startedAt).toISOString(), streams };
+    writeFileSync(join(dir, 'quiet.json.part'), JSON.stringify(sidecar));
+    utimesSync(join(dir, 'quiet.json.part'), new Date(startedAt + 3000), new Date(startedAt + 3000));
+    // A recording whose WAV is already final (assembled elsewhere) keeps it untouched.
+    writeFileSync(join(dir, 'done.json.part'), JSON.stringify({ ...sidecar, recordingId: 'done' }));
+    writeFileSync(join(dir, 'done.wav'), 'assembled');
+    // No recorded stream at all (every m-line refused): no WAV to make.
+    writeFileSync(
+      join(dir, 'none.json.part'),
+      JSON.stringify({ ...sidecar, recordingId: 'none', streams: [] }),
+    );
+
+    await repairRecordingDir(dir);
+
+    const wav = readFileSync(join(dir, 'quiet.wav'));
+    const info = parseWavHeader(wav);
+    expect(info).to.include({ channels: 2, sampleRate: 16000, declaredDataBytes: 3 * 16000 * 4 });
+    expect(wav.length).to.equal(44 + 3 * 16000 * 4);
+    expect(wav.subarray(44).every((b) => b === 0)).to.be.true;
+    const recovered = JSON.parse(readFileSync(join(dir, 'quiet.json'), 'utf8')) as Record<string, unknown>;
+    expect(recovered.recording).to.deep.equal({
+      file: 'quiet.wav',
+      channels: 2,
+      sampleRate: 16000,
+      durationMs: 3000,
+    });
+    expect(readFileSync(join(dir, 'done.wav'), 'utf8')).to.equal('assembled');
+    expect(readdirSync(dir).sort()).to.deep.equal([
+      'done.json',
+      'done.wav',
+      'none.json',
+      'quiet.json',
+      'quiet.wav',
+    ]);
   });
 
   it('does nothing in a directory without leftovers, or one that does not exist', async () => {
