@@ -23,6 +23,9 @@ export interface AnsweredMedia {
 }
 
 const LABELS = ['1', '2'];
+/** RFC 3261 §17.1.1.1 timer values for UDP, ms. */
+const T1 = 500;
+const T2 = 4000;
 
 function header(raw: string, name: string): string | undefined {
   const head = raw.split('\r\n\r\n', 1)[0] ?? '';
@@ -136,7 +139,7 @@ export class FailoverSrc {
 
   /**
    * Sends one request (the same bytes) to every port in `ports` and waits for each final response; a 2xx to an
-   * INVITE is ACKed to the recorder that sent it. Retransmits every 500 ms like a UDP client (RFC 3261 §17.1).
+   * INVITE is ACKed to the recorder that sent it. Retransmits and gives up like a UDP client (RFC 3261 §17.1).
    */
   async request(
     method: string,
@@ -178,32 +181,31 @@ export class FailoverSrc {
         (port) =>
           new Promise<SrcResponse>((resolve, reject) => {
             const key = `${cseq}:${port}`;
-            let tries = 0;
+            let interval = T1;
+            let retransmit: NodeJS.Timeout | undefined;
             const stop = (): void => {
-              clearInterval(timer);
-              clearTimeout(timerB);
+              clearTimeout(retransmit);
+              clearTimeout(timeout);
               this.#waiting.delete(key);
               this.#provisional.delete(key);
             };
-            const giveUp = (): void => {
+            // RFC 3261 §17.1.1.2 / §17.1.2.2: retransmitted at T1, 2·T1, 4·T1… (capped at T2 for non-INVITE);
+            // a provisional response ends an INVITE's retransmissions (Proceeding); Timer B / F: 64·T1.
+            const send = (copies: number): void => {
+              for (let i = 0; i < copies; i++) this.#socket.send(packet, port, '127.0.0.1');
+              retransmit = setTimeout(() => send(1), interval);
+              interval = method === 'INVITE' ? interval * 2 : Math.min(interval * 2, T2);
+            };
+            const timeout = setTimeout(() => {
               stop();
               reject(new Error(`${method} to ${port} got no final response`));
-            };
-            const send = (): void => {
-              if (++tries > 16) return giveUp();
-              const copies = tries === 1 ? (opts.copies ?? 1) : 1;
-              for (let i = 0; i < copies; i++) this.#socket.send(packet, port, '127.0.0.1');
-            };
-            const timer = setInterval(send, 500);
-            // RFC 3261 §17.1.1.2: a provisional response ends the INVITE's retransmissions (Proceeding); the final
-            // response is then awaited until Timer B, 64·T1.
-            const timerB = setTimeout(giveUp, 64 * 500);
+            }, 64 * T1);
             this.#waiting.set(key, (res) => {
               stop();
               resolve(res);
             });
-            if (method === 'INVITE') this.#provisional.set(key, () => clearInterval(timer));
-            send();
+            if (method === 'INVITE') this.#provisional.set(key, () => clearTimeout(retransmit));
+            send(opts.copies ?? 1);
           }),
       ),
     );
