@@ -64,6 +64,24 @@ describe('SipHeaders', () => {
     expect(h.getAll('Supported')).to.deep.equal(['timer', '100rel']);
   });
 
+  it('first() is getAll()[0] without splitting the rest: top Via of a proxied request, empty rows skipped', () => {
+    const h = new SipHeaders([
+      ['Via', ' , SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.1 , SIP/2.0/UDP b;branch=z9hG4bK2'],
+      ['v', 'SIP/2.0/TCP c;branch=z9hG4bK3'],
+      ['Contact', '"Doe, John" <sip:j@h;p=a,b>;expires=60, <sip:k@h>'],
+      ['Date', 'Sat, 13 Nov 2010 23:29:00 GMT'],
+      ['Supported', ''],
+      ['Supported', ' timer'],
+    ]);
+    for (const name of ['Via', 'v', 'Contact', 'Date', 'Supported', 'Require'])
+      expect(h.first(name), name).to.equal(h.getAll(name)[0]);
+    expect(h.first('Via')).to.equal('SIP/2.0/UDP a;branch=z9hG4bK1;received=192.0.2.1');
+    expect(h.first('Contact')).to.equal('"Doe, John" <sip:j@h;p=a,b>;expires=60');
+    expect(h.first('Date')).to.equal('Sat, 13 Nov 2010 23:29:00 GMT');
+    expect(h.first('Supported')).to.equal('timer');
+    expect(h.first('Require')).to.equal(undefined);
+  });
+
   it('set replaces all rows in place, setAll keeps position, append/prepend/delete/clone behave', () => {
     const h = new SipHeaders([
       ['Via', 'v1'],
