@@ -13,17 +13,16 @@
  * +-------------------------------+             | GCM: 16-byte tag, then E|index |
  *                                               +-------------------------------+
  * ```
+ * The per-protocol keys and their per-packet crypto are srtp-direction.ts's; this class keeps the per-SSRC state.
  * Per packet the receive path does no promise work, looks up no map for the SSRC it saw last, and reuses its
  * HMAC state (hmac-sha1.ts: the key's pad blocks hashed once) and GCM IV scratch. Node allocations that remain,
  * as Node offers no reusable alternative: the keystream Buffer the ECB cipher returns for every 8 AES-CM packets
  * (see aes-cm-keystream.ts), and one `createDecipheriv` per AES-GCM packet (a GCM context cannot be re-IV'd).
  */
 
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { inspect } from 'node:util';
-import { AesCmKeystream } from './aes-cm-keystream.js';
-import { HmacSha1 } from './hmac-sha1.js';
 import { ReplayWindow } from './replay-window.js';
+import { GCM_TAG, SRTCP_TRAILER, SrtpDirection } from './srtp-direction.js';
 import { SrtpError, SrtpResult } from './srtp-error.js';
 import { deriveSrtpSessionKeys, type SrtpSessionKeys } from './srtp-kdf.js';
 import { srtpSuiteParams, type SrtpSuite, type SrtpSuiteParams } from './srtp-suite.js';
@@ -62,25 +61,10 @@ export interface SrtpSessionStats {
   malformed: number;
 }
 
-/** The keys of one protocol (RTP or RTCP) in a form ready for per-packet use. */
-interface DirectionCrypto {
-  /** AES-GCM's IV salt (AES-CM's keystream keeps its own). */
-  readonly salt: Buffer;
-  readonly tagLength: number;
-  /** AES-CM only. */
-  readonly keystream: AesCmKeystream | undefined;
-  /** AES-CM only. */
-  readonly hmac: HmacSha1 | undefined;
-  /** AES-GCM only. */
-  readonly gcmKey: Buffer;
-}
-
 const DEFAULT_REPLAY_WINDOW = 128;
 const DEFAULT_MAX_STREAMS = 16;
 const SRTCP_INDEX_MASK = 0x7fffffff;
 const RTCP_HEADER = 8;
-const SRTCP_TRAILER = 4;
-const GCM_TAG = 16;
 /** Packets of an SSRC whose AES-CM keystream is made in one cipher call (see aes-cm-keystream.ts). */
 const RTP_KEYSTREAM_BATCH = 8;
 
@@ -90,9 +74,8 @@ export class SrtpSession {
   readonly stats: SrtpSessionStats = { decrypted: 0, authFailures: 0, replays: 0, tooOld: 0, malformed: 0 };
 
   readonly #params: SrtpSuiteParams;
-  readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
-  readonly #rtp: DirectionCrypto;
-  readonly #rtcp: DirectionCrypto;
+  readonly #rtp: SrtpDirection;
+  readonly #rtcp: SrtpDirection;
   readonly #replaySize: number;
   readonly #maxStreams: number;
   /** Inbound per-SSRC contexts; the window's highest index carries ROC and s_l (RFC 3711 §3.3.1). */
@@ -104,7 +87,6 @@ export class SrtpSession {
   /** Outbound per-SSRC state: highest SRTP index sent, next SRTCP index. */
   readonly #rtpOut = new Map<number, number>();
   readonly #rtcpOut = new Map<number, number>();
-  readonly #iv = Buffer.alloc(16);
 
   constructor(options: SrtpSessionOptions) {
     const params = srtpSuiteParams(options.suite);
@@ -121,7 +103,6 @@ export class SrtpSession {
     }
     this.suite = params.suite;
     this.#params = params;
-    this.#gcmAlgorithm = params.keyLength === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
     this.#replaySize = replay;
     this.#maxStreams = maxStreams;
     let keys: { readonly rtp: SrtpSessionKeys; readonly rtcp: SrtpSessionKeys };
@@ -151,8 +132,8 @@ export class SrtpSession {
       }
     }
     // SRTP indices follow each other: keystream is made for the next packets at once; SRTCP's come seconds apart.
-    this.#rtp = this.#direction(keys.rtp, params.rtpTagLength, RTP_KEYSTREAM_BATCH);
-    this.#rtcp = this.#direction(keys.rtcp, params.rtcpTagLength, 1);
+    this.#rtp = new SrtpDirection(params, keys.rtp, params.rtpTagLength, RTP_KEYSTREAM_BATCH);
+    this.#rtcp = new SrtpDirection(params, keys.rtcp, params.rtcpTagLength, 1);
   }
 
   /**
@@ -178,14 +159,14 @@ export class SrtpSession {
     const roc = Math.floor(index / 0x10000);
     if (this.#params.aead) {
       // RFC 7714 §8.1: IV = salt XOR (00 00 ‖ SSRC ‖ ROC ‖ SEQ); AAD = the RTP header (§8.2).
-      this.#gcmRtpIv(ssrc, roc, seq);
-      if (!this.#gcmOpen(this.#rtp, packet, headerLength, end, headerLength, -1, end)) {
+      this.#rtp.rtpIv(ssrc, roc, seq);
+      if (!this.#rtp.open(packet, headerLength, end, headerLength, -1, end)) {
         return this.#fail(SrtpResult.AUTH_FAILED);
       }
     } else {
       // §4.2: the tag covers the authenticated portion (the whole packet here) ‖ ROC.
-      if (!this.#hmacVerify(this.#rtp, packet, end, roc, end)) return this.#fail(SrtpResult.AUTH_FAILED);
-      this.#rtp.keystream!.xor(ssrc, index, packet, headerLength, end);
+      if (!this.#rtp.verifyTag(packet, end, roc, end)) return this.#fail(SrtpResult.AUTH_FAILED);
+      this.#rtp.xor(ssrc, index, packet, headerLength, end);
     }
     const accepted = this.#remember(this.#rtpIn, ssrc, window);
     accepted.accept(index);
@@ -232,30 +213,20 @@ export class SrtpSession {
       if (replay !== 0) return replay;
       // RFC 7714 §9.1: IV = salt XOR (00 00 ‖ SSRC ‖ 00 00 ‖ 0‖index); AAD = header ‖ E‖index (§9.2), or the
       // whole packet ‖ E‖index when only authenticated.
-      this.#gcmRtcpIv(ssrc, index);
+      this.#rtcp.rtcpIv(ssrc, index);
       const ok = encrypted
-        ? this.#gcmOpen(this.#rtcp, packet, RTCP_HEADER, plainEnd, RTCP_HEADER, trailerAt, plainEnd)
-        : this.#gcmOpen(this.#rtcp, packet, plainEnd, plainEnd, plainEnd, trailerAt, plainEnd);
+        ? this.#rtcp.open(packet, RTCP_HEADER, plainEnd, RTCP_HEADER, trailerAt, plainEnd)
+        : this.#rtcp.open(packet, plainEnd, plainEnd, plainEnd, trailerAt, plainEnd);
       if (!ok) return SrtpResult.AUTH_FAILED;
     } else {
       // §3.4: the tag covers everything before it, the E‖index word included; no ROC for SRTCP. Verified before
       // the replay check here because the index word's position depends on the tag length being tried.
-      if (
-        !this.#hmacVerify(
-          this.#rtcp,
-          packet,
-          trailerAt + SRTCP_TRAILER,
-          -1,
-          trailerAt + SRTCP_TRAILER,
-          tagLength,
-        )
-      ) {
-        return SrtpResult.AUTH_FAILED;
-      }
+      const authEnd = trailerAt + SRTCP_TRAILER;
+      if (!this.#rtcp.verifyTag(packet, authEnd, -1, authEnd, tagLength)) return SrtpResult.AUTH_FAILED;
       const replay = window === undefined ? 0 : window.check(index);
       if (replay !== 0) return replay;
       if (encrypted) {
-        this.#rtcp.keystream!.xor(ssrc, index, packet, RTCP_HEADER, plainEnd);
+        this.#rtcp.xor(ssrc, index, packet, RTCP_HEADER, plainEnd);
       }
     }
     this.#remember(this.#rtcpIn, ssrc, window).accept(index);
@@ -277,17 +248,14 @@ export class SrtpSession {
     this.#rtpOut.set(ssrc, Math.max(previous ?? -1, index));
     const roc = Math.floor(Math.max(index, 0) / 0x10000);
     if (this.#params.aead) {
-      this.#gcmRtpIv(ssrc, roc, seq);
-      const cipher = createCipheriv(this.#gcmAlgorithm, this.#rtp.gcmKey, this.#iv.subarray(0, 12));
-      cipher.setAAD(packet.subarray(0, headerLength));
-      const body = cipher.update(packet.subarray(headerLength));
-      cipher.final();
-      return Buffer.concat([packet.subarray(0, headerLength), body, cipher.getAuthTag()]);
+      this.#rtp.rtpIv(ssrc, roc, seq);
+      const { body, tag } = this.#rtp.seal(packet.subarray(0, headerLength), packet.subarray(headerLength));
+      return Buffer.concat([packet.subarray(0, headerLength), body, tag]);
     }
     const out = Buffer.alloc(packet.length + this.#rtp.tagLength);
     packet.copy(out);
-    this.#rtp.keystream!.xor(ssrc, Math.max(index, 0), out, headerLength, packet.length);
-    this.#hmacWrite(this.#rtp, out, packet.length, roc);
+    this.#rtp.xor(ssrc, Math.max(index, 0), out, headerLength, packet.length);
+    this.#rtp.writeTag(out, packet.length, roc);
     return out;
   }
 
@@ -303,20 +271,18 @@ export class SrtpSession {
     this.#rtcpOut.set(ssrc, (index + 1) & SRTCP_INDEX_MASK);
     const word = (0x80000000 | index) >>> 0;
     if (this.#params.aead) {
-      this.#gcmRtcpIv(ssrc, index);
+      this.#rtcp.rtcpIv(ssrc, index);
       const trailer = Buffer.alloc(SRTCP_TRAILER);
       trailer.writeUInt32BE(word);
-      const cipher = createCipheriv(this.#gcmAlgorithm, this.#rtcp.gcmKey, this.#iv.subarray(0, 12));
-      cipher.setAAD(Buffer.concat([packet.subarray(0, RTCP_HEADER), trailer]));
-      const body = cipher.update(packet.subarray(RTCP_HEADER));
-      cipher.final();
-      return Buffer.concat([packet.subarray(0, RTCP_HEADER), body, cipher.getAuthTag(), trailer]);
+      const aad = Buffer.concat([packet.subarray(0, RTCP_HEADER), trailer]);
+      const { body, tag } = this.#rtcp.seal(aad, packet.subarray(RTCP_HEADER));
+      return Buffer.concat([packet.subarray(0, RTCP_HEADER), body, tag, trailer]);
     }
     const out = Buffer.alloc(packet.length + SRTCP_TRAILER + this.#rtcp.tagLength);
     packet.copy(out);
-    this.#rtcp.keystream!.xor(ssrc, index, out, RTCP_HEADER, packet.length);
+    this.#rtcp.xor(ssrc, index, out, RTCP_HEADER, packet.length);
     out.writeUInt32BE(word, packet.length);
-    this.#hmacWrite(this.#rtcp, out, packet.length + SRTCP_TRAILER, -1);
+    this.#rtcp.writeTag(out, packet.length + SRTCP_TRAILER, -1);
     return out;
   }
 
@@ -337,17 +303,6 @@ export class SrtpSession {
 
   toJSON(): { suite: SrtpSuite; stats: SrtpSessionStats } {
     return { suite: this.suite, stats: { ...this.stats } };
-  }
-
-  #direction(keys: SrtpSessionKeys, tagLength: number, batch: number): DirectionCrypto {
-    const aead = this.#params.aead;
-    return {
-      salt: Buffer.from(keys.salt),
-      tagLength,
-      keystream: aead ? undefined : new AesCmKeystream(keys.encryptionKey, keys.salt, batch),
-      hmac: aead ? undefined : new HmacSha1(keys.authKey),
-      gcmKey: aead ? Buffer.from(keys.encryptionKey) : Buffer.alloc(0),
-    };
   }
 
   #fail(result: SrtpResult): number {
@@ -382,75 +337,4 @@ export class SrtpSession {
     const oldest = map.keys().next();
     if (oldest.done !== true) map.delete(oldest.value);
   }
-
-  #gcmRtpIv(ssrc: number, roc: number, seq: number): void {
-    const iv = this.#iv;
-    this.#rtp.salt.copy(iv, 0, 0, 12);
-    xor32(iv, 2, ssrc);
-    xor32(iv, 6, roc);
-    iv[10]! ^= seq >>> 8;
-    iv[11]! ^= seq & 0xff;
-  }
-
-  #gcmRtcpIv(ssrc: number, index: number): void {
-    const iv = this.#iv;
-    this.#rtcp.salt.copy(iv, 0, 0, 12);
-    xor32(iv, 2, ssrc);
-    xor32(iv, 8, index);
-  }
-
-  /**
-   * AES-GCM open with the IV in #iv: AAD = packet[0, aadEnd) (+ the 4 bytes at `trailerAt` when ≥ 0), ciphertext
-   * packet[ctStart, ctEnd), tag the 16 bytes at `tagAt`. Writes the plaintext back only once the tag verified.
-   */
-  #gcmOpen(
-    dir: DirectionCrypto,
-    packet: Buffer,
-    ctStart: number,
-    ctEnd: number,
-    aadEnd: number,
-    trailerAt: number,
-    tagAt: number,
-  ): boolean {
-    const decipher = createDecipheriv(this.#gcmAlgorithm, dir.gcmKey, this.#iv.subarray(0, 12), {
-      authTagLength: GCM_TAG,
-    });
-    decipher.setAAD(packet.subarray(0, aadEnd));
-    if (trailerAt >= 0) decipher.setAAD(packet.subarray(trailerAt, trailerAt + SRTCP_TRAILER));
-    const plain = decipher.update(packet.subarray(ctStart, ctEnd));
-    decipher.setAuthTag(packet.subarray(tagAt, tagAt + GCM_TAG));
-    try {
-      decipher.final();
-    } catch {
-      return false;
-    }
-    plain.copy(packet, ctStart);
-    return true;
-  }
-
-  #hmacVerify(
-    dir: DirectionCrypto,
-    packet: Buffer,
-    authEnd: number,
-    roc: number,
-    tagAt: number,
-    tagLength: number = dir.tagLength,
-  ): boolean {
-    const digest = dir.hmac!.compute(packet, authEnd, roc >= 0 ? roc >>> 0 : -1);
-    let diff = 0;
-    for (let i = 0; i < tagLength; i++) diff |= digest[i]! ^ packet[tagAt + i]!;
-    return diff === 0;
-  }
-
-  #hmacWrite(dir: DirectionCrypto, out: Buffer, authEnd: number, roc: number): void {
-    const digest = dir.hmac!.compute(out, authEnd, roc >= 0 ? roc >>> 0 : -1);
-    for (let i = 0; i < dir.tagLength; i++) out[authEnd + i] = digest[i]!;
-  }
-}
-
-function xor32(buf: Buffer, offset: number, value: number): void {
-  buf[offset]! ^= value >>> 24;
-  buf[offset + 1]! ^= (value >>> 16) & 0xff;
-  buf[offset + 2]! ^= (value >>> 8) & 0xff;
-  buf[offset + 3]! ^= value & 0xff;
 }
