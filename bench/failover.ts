@@ -73,7 +73,7 @@ async function run(calls: number): Promise<Record<string, unknown>> {
         Array.from({ length: Math.min(SETUP_BATCH, calls - i) }, async () => {
           const src = await FailoverSrc.open();
           const ok = await src.invite(a.sipPort);
-          if (ok.status !== 200) throw new Error(`INVITE to A answered ${ok.status}`);
+          if (ok.status !== 200) throw new Error(`INVITE to A answered ${ok.raw.split('\r\n', 1)[0]}`);
           return src;
         }),
       );
