@@ -4,7 +4,8 @@
  * `onError`; later submissions are skipped, and `idle()`/`close()` reject with it. The internal chain never
  * rejects, so nothing can surface as an unhandled rejection.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { WavError } from './wav-error.js';
 
 /** A write-ordered file. */
@@ -22,10 +23,13 @@ export class OrderedFile {
     this.#onError = onError;
   }
 
-  /** Opens (creating or truncating) `path` for writing. */
+  /**
+   * Opens (creating or truncating) `path` for writing, making its directory when missing: a failover segment's
+   * directory is made while the takeover answers, and the first audio may come before it exists.
+   */
   static async create(path: string, onError?: (err: WavError) => void): Promise<OrderedFile> {
     try {
-      return new OrderedFile(path, await open(path, 'w'), onError);
+      return new OrderedFile(path, await openCreatingDirectory(path), onError);
     } catch (err) {
       throw new WavError('WAV_WRITE_FAILED', `cannot create ${path}: ${(err as Error).message}`, {
         cause: err,
@@ -114,5 +118,15 @@ export class OrderedFile {
     if (this.#error) return;
     this.#error = err;
     this.#onError?.(err);
+  }
+}
+
+async function openCreatingDirectory(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'w');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'w');
   }
 }

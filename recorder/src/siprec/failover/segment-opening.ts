@@ -8,8 +8,9 @@
  *   has already lapsed, so this recorder is the likely winner — the segment directory. A directory made for a
  *   session another survivor then wins is the one that survivor writes into (same index), so it is no husk; it is
  *   never removed on refusal, which could race that survivor's file creation;
- * - `commit`, once the lease is ours, waits for both and configures the streams: only a recorder that holds the
- *   lease records (its segment file appears with the first audio, which the SRC sends after our answer).
+ * - `commit`, once the lease is ours, waits for the media and configures the streams: only a recorder that holds
+ *   the lease records (its segment file appears with the first audio, which the SRC sends after our answer; the
+ *   writer makes the directory then if it is not there yet).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,17 +85,16 @@ export class SegmentOpening {
    * ports released) when the media engine or the file system refuses.
    */
   async commit(recorderId: string): Promise<void> {
-    const [media, directory] = await Promise.allSettled([this.#media, this.#makeDirectory()]);
-    if (media.status === 'rejected') throw media.reason;
-    const { handle } = media.value;
+    // Not awaited: the writer makes the directory itself if the first audio comes first (OrderedFile), and
+    // waiting here put the libuv pool's queue, hundreds of ms in a burst of takeovers, before our answer.
+    void this.#makeDirectory();
+    const media = await this.#media;
+    const { handle } = media;
     const ctx = this.#ctx;
     const session = this.#session;
     try {
-      if (directory.status === 'rejected') throw directory.reason;
-      this.#mark('directoryMs');
-      session.streams = media.value.negotiation.streams;
-      const negotiation =
-        ctx.policy?.shapeAnswer(session, media.value.negotiation) ?? media.value.negotiation;
+      session.streams = media.negotiation.streams;
+      const negotiation = ctx.policy?.shapeAnswer(session, media.negotiation) ?? media.negotiation;
       await handle.configure(ctx.policy?.mediaStreams(session) ?? mediaStreamsOf(session.streams));
       this.#mark('configuredMs');
       session.media = handle;
