@@ -1,7 +1,13 @@
 /**
- * The embedded session store (the default when REDIS_URL is unset). Keeps the same stored form as Redis — parts
- * with sealed SRTP keys — so both implementations behave alike; several recorders in one process (tests) share
- * one `MemoryStoreBackend`. Every operation is synchronous underneath, which makes each one atomic.
+ * The embedded session store (the default when REDIS_URL is unset). Behaves as the Redis store does — the same
+ * bounds, the same stored form (parts with sealed SRTP keys) seen by readers and by `rawParts` — so both
+ * implementations behave alike; several recorders in one process (tests) share one `MemoryStoreBackend`. Every
+ * operation is synchronous underneath, which makes each one atomic.
+ *
+ * What it keeps per session is a private copy of the written `StoredSession`, not its encoded parts: the copy
+ * shares every string (SDP, raw metadata documents, ids) with the live session, where the JSON parts duplicated
+ * all of them (~10 KB per call with a 4 KB INVITE, DESIGN.md §8). The parts are rendered — and sealed with the
+ * writer's key — only when the session is read back, which happens at takeover and on tests, not per call.
  */
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from './secret-box.js';
@@ -28,7 +34,10 @@ import { StoreError } from './store-error.js';
 import { dialogIdOf, type StoredSession } from './stored-session.js';
 
 interface Entry {
-  parts: Partial<Record<PartName, string>>;
+  /** The last written session, copied so that later changes by the writer do not reach it. */
+  session: StoredSession;
+  /** The writer's key: readers see the parts sealed with it, as they would in Redis. */
+  box: SecretBox;
   fence: number;
   owner: string;
   leaseUntil: number;
@@ -43,14 +52,15 @@ interface Entry {
 export class MemoryStoreBackend {
   readonly sessions = new Map<string, Entry>();
   readonly byDialog = new Map<string, string>();
-  readonly byCallId = new Map<string, Set<string>>();
+  /** Recording ids by Call-ID: one id, or a set for the rare Call-ID shared by several (a Set per call is ~300 B). */
+  readonly byCallId = new Map<string, string | Set<string>>();
   readonly recorders = new Map<string, { info: RecorderInfo; expiresAt: number }>();
   readonly recorderCounters = new Map<string, { failovers: number; recoveries: number }>();
 
-  /** The stored (sealed) parts of a session, as a test would see them at rest. */
+  /** The stored (sealed) parts of a session, as a test would see them at rest in Redis. */
   rawParts(recordingId: string): Partial<Record<PartName, string>> | undefined {
     const e = this.sessions.get(recordingId);
-    return e === undefined ? undefined : { ...e.parts };
+    return e === undefined ? undefined : storedParts(e);
   }
 }
 
@@ -99,9 +109,9 @@ export class MemorySessionStore implements SessionStore {
     now: number,
   ): WriteOutcome {
     if (this.#closed) return { status: 'dropped', reason: 'store closed' };
-    let plain;
     try {
-      plain = plainParts(session);
+      // Encoded for its bounds only (the same refusals as Redis); the encoding is not kept.
+      plainParts(session);
     } catch (err) {
       this.#errors++;
       return { status: 'dropped', reason: (err as Error).message };
@@ -114,7 +124,8 @@ export class MemorySessionStore implements SessionStore {
     }
     if (e === undefined) {
       e = {
-        parts: {},
+        session,
+        box: this.#box,
         fence: token,
         owner: recorderId,
         leaseUntil: now + leaseMs,
@@ -126,7 +137,8 @@ export class MemorySessionStore implements SessionStore {
       };
       this.#b.sessions.set(rid, e);
     }
-    for (const name of PART_NAMES) e.parts[name] = wirePart(name, rid, plain, this.#box);
+    e.session = copyOfSession(session);
+    e.box = this.#box;
     e.revision++;
     e.ended = session.state === 'ended';
     e.expiresAt = now + (e.ended ? this.#endedTtlMs : this.#sessionTtlMs);
@@ -139,9 +151,10 @@ export class MemorySessionStore implements SessionStore {
       e.callId = session.callId;
     }
     this.#b.byDialog.set(e.dialogId, rid);
-    let set = this.#b.byCallId.get(e.callId);
-    if (set === undefined) this.#b.byCallId.set(e.callId, (set = new Set()));
-    set.add(rid);
+    const ids = this.#b.byCallId.get(e.callId);
+    if (ids === undefined || ids === rid) this.#b.byCallId.set(e.callId, rid);
+    else if (typeof ids === 'string') this.#b.byCallId.set(e.callId, new Set([ids, rid]));
+    else ids.add(rid);
     this.#writes++;
     return { status: 'written', revision: e.revision };
   }
@@ -161,7 +174,8 @@ export class MemorySessionStore implements SessionStore {
     return this.#guard(() => {
       const now = this.#clock.now();
       const out: LoadedSession[] = [];
-      for (const rid of this.#b.byCallId.get(callId) ?? []) {
+      const ids = this.#b.byCallId.get(callId) ?? [];
+      for (const rid of typeof ids === 'string' ? [ids] : ids) {
         const l = this.#loaded(rid, now);
         if (l !== undefined) out.push(l);
       }
@@ -306,16 +320,19 @@ export class MemorySessionStore implements SessionStore {
   /** Removes the dialog and Call-ID index entries of `e` (those of another session under the same ids stay). */
   #unindex(recordingId: string, e: Entry): void {
     if (this.#b.byDialog.get(e.dialogId) === recordingId) this.#b.byDialog.delete(e.dialogId);
-    const set = this.#b.byCallId.get(e.callId);
-    set?.delete(recordingId);
-    if (set?.size === 0) this.#b.byCallId.delete(e.callId);
+    const ids = this.#b.byCallId.get(e.callId);
+    if (ids === recordingId) this.#b.byCallId.delete(e.callId);
+    else if (typeof ids === 'object') {
+      ids.delete(recordingId);
+      if (ids.size === 0) this.#b.byCallId.delete(e.callId);
+    }
   }
 
   #loaded(recordingId: string, now: number): LoadedSession | undefined {
     const e = this.#live(recordingId, now);
     if (e === undefined) return undefined;
     return {
-      session: decodeSession(recordingId, e.parts, this.#box),
+      session: decodeSession(recordingId, storedParts(e), this.#box),
       owner: e.owner,
       leaseUntil: e.leaseUntil,
       token: e.fence,
@@ -332,4 +349,39 @@ export class MemorySessionStore implements SessionStore {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
+}
+
+/** The parts as the writer would have stored them: plain JSON, `sdp` and `streams` sealed with its key. */
+function storedParts(e: Entry): Record<PartName, string> {
+  const plain = plainParts(e.session);
+  const parts = { ...plain };
+  for (const name of PART_NAMES) parts[name] = wirePart(name, e.session.recordingId, plain, e.box);
+  return parts;
+}
+
+/**
+ * The copy kept of a written session. Strings are immutable, so it shares them; objects and arrays, which the writer
+ * may change after the write (`rawMetadata` grows, streams count packets), are new — except the merged metadata,
+ * which is never changed in place (`mergeMetadata` returns a new document for every update) and is the largest
+ * tree of a session.
+ */
+function copyOfSession(session: StoredSession): StoredSession {
+  const copy = copyOfData({ ...session, metadata: { ...session.metadata, merged: null } });
+  return { ...copy, metadata: { ...copy.metadata, merged: session.metadata.merged } };
+}
+
+/**
+ * A deep copy of JSON-shaped data (objects, arrays, strings, numbers, booleans, null). Objects are cloned by spread,
+ * which keeps their shape and properties in-object; assigning keys one by one to `{}` turns a session-sized object
+ * into a dictionary (~800 bytes more).
+ */
+function copyOfData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item: unknown) => copyOfData(item)) as T;
+  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key in copy) {
+    const item = copy[key];
+    if (typeof item === 'object' && item !== null) copy[key] = copyOfData(item);
+  }
+  return copy as T;
 }
