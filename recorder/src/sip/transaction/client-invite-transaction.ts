@@ -2,7 +2,7 @@ import { SipHeaders } from '../message/headers.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Clock } from './clock.js';
 import type { ClientTransactionUser, TransactionSender } from './delegates.js';
-import { DEFAULT_TIMER_VALUES, TimerSlot, type SipTimerValues } from './timers.js';
+import { DEFAULT_TIMER_VALUES, startLazily, type SipTimerValues, type TimerSlot } from './timers.js';
 
 /** States of RFC 3261 §17.1.1 Figure 5, with the Accepted state of RFC 6026 §7.2. */
 export type ClientInviteState = 'calling' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
@@ -24,10 +24,12 @@ export class ClientInviteTransaction {
   readonly #sender: TransactionSender;
   readonly #user: ClientTransactionUser;
   readonly #timers: SipTimerValues;
-  readonly #timerA: TimerSlot;
-  readonly #timerB: TimerSlot;
-  readonly #timerD: TimerSlot;
-  readonly #timerM: TimerSlot;
+  readonly #clock: Clock;
+  // Created on first start: most transactions run only some of their timers.
+  #timerA: TimerSlot | undefined;
+  #timerB: TimerSlot | undefined;
+  #timerD: TimerSlot | undefined;
+  #timerM: TimerSlot | undefined;
 
   constructor(
     request: SipRequest,
@@ -40,10 +42,7 @@ export class ClientInviteTransaction {
     this.#sender = sender;
     this.#user = user;
     this.#timers = timers;
-    this.#timerA = new TimerSlot(clock);
-    this.#timerB = new TimerSlot(clock);
-    this.#timerD = new TimerSlot(clock);
-    this.#timerM = new TimerSlot(clock);
+    this.#clock = clock;
   }
 
   get state(): ClientInviteState {
@@ -54,7 +53,7 @@ export class ClientInviteTransaction {
   start(): void {
     this.#send(this.request);
     if (!this.#sender.reliable) this.#scheduleA(this.#timers.t1);
-    this.#timerB.start(64 * this.#timers.t1, () => {
+    this.#timerB = startLazily(this.#timerB, this.#clock, 64 * this.#timers.t1, () => {
       if (this.#state !== 'calling') return;
       this.#terminate();
       this.#user.onTimeout();
@@ -67,26 +66,31 @@ export class ClientInviteTransaction {
     switch (this.#state) {
       case 'calling':
       case 'proceeding':
-        this.#timerA.stop();
+        this.#timerA?.stop();
         if (status < 200) {
           // §17.1.1.2: a provisional response stops retransmissions; Timer B only guards Calling.
           this.#state = 'proceeding';
-          this.#timerB.stop();
+          this.#timerB?.stop();
           this.#user.onResponse(response);
         } else if (status < 300) {
-          this.#timerB.stop();
+          this.#timerB?.stop();
           this.#state = 'accepted';
-          this.#timerM.start(64 * this.#timers.t1, () => this.#terminate());
+          this.#timerM = startLazily(this.#timerM, this.#clock, 64 * this.#timers.t1, () =>
+            this.#terminate(),
+          );
           this.#user.onResponse(response);
         } else {
-          this.#timerB.stop();
+          this.#timerB?.stop();
           this.#state = 'completed';
           this.#ack = this.#buildAck(response);
           this.#send(this.#ack);
           this.#user.onResponse(response);
           // Timer D: at least 32 s on UDP to answer response retransmissions with ACK; zero when reliable.
           if (this.#sender.reliable) this.#terminate();
-          else this.#timerD.start(Math.max(32000, 64 * this.#timers.t1), () => this.#terminate());
+          else
+            this.#timerD = startLazily(this.#timerD, this.#clock, Math.max(32000, 64 * this.#timers.t1), () =>
+              this.#terminate(),
+            );
         }
         return;
       case 'completed':
@@ -127,7 +131,7 @@ export class ClientInviteTransaction {
   }
 
   #scheduleA(interval: number): void {
-    this.#timerA.start(interval, () => {
+    this.#timerA = startLazily(this.#timerA, this.#clock, interval, () => {
       if (this.#state !== 'calling') return;
       this.#send(this.request);
       // §17.1.1.2: Timer A doubles each time (no T2 cap for INVITE requests); Timer B ends it.
@@ -146,10 +150,10 @@ export class ClientInviteTransaction {
   #terminate(): void {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
-    this.#timerA.stop();
-    this.#timerB.stop();
-    this.#timerD.stop();
-    this.#timerM.stop();
+    this.#timerA?.stop();
+    this.#timerB?.stop();
+    this.#timerD?.stop();
+    this.#timerM?.stop();
     this.#user.onTerminated?.();
   }
 }

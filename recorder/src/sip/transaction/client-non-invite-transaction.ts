@@ -1,7 +1,7 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Clock } from './clock.js';
 import type { ClientTransactionUser, TransactionSender } from './delegates.js';
-import { DEFAULT_TIMER_VALUES, TimerSlot, type SipTimerValues } from './timers.js';
+import { DEFAULT_TIMER_VALUES, startLazily, type SipTimerValues, type TimerSlot } from './timers.js';
 
 /** States of RFC 3261 §17.1.2 Figure 6. */
 export type ClientNonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -21,9 +21,11 @@ export class ClientNonInviteTransaction {
   readonly #sender: TransactionSender;
   readonly #user: ClientTransactionUser;
   readonly #timers: SipTimerValues;
-  readonly #timerE: TimerSlot;
-  readonly #timerF: TimerSlot;
-  readonly #timerK: TimerSlot;
+  readonly #clock: Clock;
+  // Created on first start: most transactions run only some of their timers.
+  #timerE: TimerSlot | undefined;
+  #timerF: TimerSlot | undefined;
+  #timerK: TimerSlot | undefined;
 
   constructor(
     request: SipRequest,
@@ -36,9 +38,7 @@ export class ClientNonInviteTransaction {
     this.#sender = sender;
     this.#user = user;
     this.#timers = timers;
-    this.#timerE = new TimerSlot(clock);
-    this.#timerF = new TimerSlot(clock);
-    this.#timerK = new TimerSlot(clock);
+    this.#clock = clock;
   }
 
   get state(): ClientNonInviteState {
@@ -49,7 +49,7 @@ export class ClientNonInviteTransaction {
   start(): void {
     this.#send();
     if (!this.#sender.reliable) this.#scheduleE(this.#timers.t1);
-    this.#timerF.start(64 * this.#timers.t1, () => {
+    this.#timerF = startLazily(this.#timerF, this.#clock, 64 * this.#timers.t1, () => {
       if (this.#state !== 'trying' && this.#state !== 'proceeding') return;
       this.#terminate();
       this.#user.onTimeout();
@@ -65,11 +65,11 @@ export class ClientNonInviteTransaction {
       return;
     }
     this.#state = 'completed';
-    this.#timerE.stop();
-    this.#timerF.stop();
+    this.#timerE?.stop();
+    this.#timerF?.stop();
     this.#user.onResponse(response);
     if (this.#sender.reliable) this.#terminate();
-    else this.#timerK.start(this.#timers.t4, () => this.#terminate());
+    else this.#timerK = startLazily(this.#timerK, this.#clock, this.#timers.t4, () => this.#terminate());
   }
 
   /** Stops all timers and forgets the transaction. */
@@ -78,7 +78,7 @@ export class ClientNonInviteTransaction {
   }
 
   #scheduleE(interval: number): void {
-    this.#timerE.start(interval, () => {
+    this.#timerE = startLazily(this.#timerE, this.#clock, interval, () => {
       if (this.#state !== 'trying' && this.#state !== 'proceeding') return;
       this.#send();
       // §17.1.2.2: in Trying the interval doubles up to T2; in Proceeding it is T2.
@@ -99,9 +99,9 @@ export class ClientNonInviteTransaction {
   #terminate(): void {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
-    this.#timerE.stop();
-    this.#timerF.stop();
-    this.#timerK.stop();
+    this.#timerE?.stop();
+    this.#timerF?.stop();
+    this.#timerK?.stop();
     this.#user.onTerminated?.();
   }
 }

@@ -2,7 +2,8 @@ import { createResponse } from '../message/response.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Clock } from './clock.js';
 import type { ServerTransactionUser, TransactionSender } from './delegates.js';
-import { DEFAULT_TIMER_VALUES, TimerSlot, type SipTimerValues } from './timers.js';
+import { DEFAULT_TIMER_VALUES, startLazily, type SipTimerValues, type TimerSlot } from './timers.js';
+import { WireResponse } from './wire-response.js';
 
 /** States of RFC 3261 §17.2.1 Figure 7, with the Accepted state of RFC 6026 §7.1. */
 export type ServerInviteState = 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
@@ -22,14 +23,19 @@ export type ServerInviteState = 'proceeding' | 'completed' | 'confirmed' | 'acce
  */
 export class ServerInviteTransaction {
   #state: ServerInviteState = 'proceeding';
+  /** The last provisional response (100 Trying until the TU sends another), until a final one. */
   #lastResponse: SipResponse | undefined;
+  /** A 300-699 final response, kept through Completed as its wire text only. */
+  #finalResponse: WireResponse | undefined;
   readonly #sender: TransactionSender;
   readonly #user: ServerTransactionUser;
+  readonly #clock: Clock;
   readonly #timers: SipTimerValues;
-  readonly #timerG: TimerSlot;
-  readonly #timerH: TimerSlot;
-  readonly #timerI: TimerSlot;
-  readonly #timerL: TimerSlot;
+  // Created on first start: an answered call only ever runs Timer L.
+  #timerG: TimerSlot | undefined;
+  #timerH: TimerSlot | undefined;
+  #timerI: TimerSlot | undefined;
+  #timerL: TimerSlot | undefined;
 
   constructor(
     request: SipRequest,
@@ -40,11 +46,8 @@ export class ServerInviteTransaction {
   ) {
     this.#sender = sender;
     this.#user = user;
+    this.#clock = clock;
     this.#timers = timers;
-    this.#timerG = new TimerSlot(clock);
-    this.#timerH = new TimerSlot(clock);
-    this.#timerI = new TimerSlot(clock);
-    this.#timerL = new TimerSlot(clock);
     // The request itself is not kept: after the final response only its key matters, and an INVITE with a
     // multipart body is several KiB that would otherwise live on for Timer L (32 s) per call.
     // §17.2.1: a 100 Trying is due within 200 ms unless the TU answers sooner; we send it at once because
@@ -57,9 +60,9 @@ export class ServerInviteTransaction {
     return this.#state;
   }
 
-  /** The last response sent (100 Trying until the TU answers); released once Accepted. */
+  /** The last response sent (100 Trying until the TU answers); released once Accepted or Terminated. */
   get lastResponse(): SipResponse | undefined {
-    return this.#lastResponse;
+    return this.#lastResponse ?? this.#finalResponse?.revive();
   }
 
   /** Whether a final response has been sent. */
@@ -73,19 +76,19 @@ export class ServerInviteTransaction {
       // §17.2.1: "If a request retransmission is received while in the Proceeding state, the most recent
       // provisional response … MUST be passed to the transport layer for retransmission." Same in Completed
       // for the final response. RFC 6026 §7.1: absorbed in Accepted (the TU retransmits the 2xx itself).
-      if ((this.#state === 'proceeding' || this.#state === 'completed') && this.#lastResponse) {
-        this.#send(this.#lastResponse);
-      }
+      if (this.#state === 'proceeding' && this.#lastResponse) this.#send(this.#lastResponse);
+      else if (this.#state === 'completed' && this.#finalResponse) this.#send(this.#finalResponse.revive());
       return;
     }
     if (request.method !== 'ACK') return;
     if (this.#state === 'completed') {
       // §17.2.1: ACK in Completed → Confirmed; Timer I absorbs further ACKs (T4 on UDP, zero on reliable).
       this.#state = 'confirmed';
-      this.#timerG.stop();
-      this.#timerH.stop();
+      this.#timerG?.stop();
+      this.#timerH?.stop();
+      this.#finalResponse = undefined; // Confirmed never sends it again.
       if (this.#sender.reliable) this.#terminate();
-      else this.#timerI.start(this.#timers.t4, () => this.#terminate());
+      else this.#timerI = startLazily(this.#timerI, this.#clock, this.#timers.t4, () => this.#terminate());
     } else if (this.#state === 'accepted') {
       // RFC 6026 §8.7: an ACK matching the transaction in Accepted is passed to the TU.
       this.#user.onAck?.(request);
@@ -102,21 +105,25 @@ export class ServerInviteTransaction {
       return true;
     }
     if (this.#state !== 'proceeding') return false;
-    this.#lastResponse = response;
     this.#send(response);
-    if (status < 200) return true;
+    if (status < 200) {
+      this.#lastResponse = response;
+      return true;
+    }
+    this.#lastResponse = undefined;
     if (status < 300) {
       // RFC 6026 §7.1: 2xx → Accepted; Timer L (64·T1) keeps absorbing INVITE retransmissions and lets
-      // ACKs through until the 2xx has surely been acknowledged or abandoned.
+      // ACKs through until the 2xx has surely been acknowledged or abandoned. Accepted never resends the
+      // 2xx itself (the TU does), so nothing of it is kept.
       this.#state = 'accepted';
-      this.#lastResponse = undefined; // Accepted never resends it itself (RFC 6026 §7.1).
-      this.#timerL.start(64 * this.#timers.t1, () => this.#terminate());
+      this.#timerL = startLazily(this.#timerL, this.#clock, 64 * this.#timers.t1, () => this.#terminate());
       return true;
     }
     // §17.2.1: 300-699 → Completed; Timer G retransmits (UDP only), Timer H bounds the wait for ACK.
     this.#state = 'completed';
+    this.#finalResponse = new WireResponse(response);
     if (!this.#sender.reliable) this.#scheduleG(this.#timers.t1);
-    this.#timerH.start(64 * this.#timers.t1, () => {
+    this.#timerH = startLazily(this.#timerH, this.#clock, 64 * this.#timers.t1, () => {
       this.#terminate();
       this.#user.onTimeout?.();
     });
@@ -129,9 +136,9 @@ export class ServerInviteTransaction {
   }
 
   #scheduleG(interval: number): void {
-    this.#timerG.start(interval, () => {
-      if (this.#state !== 'completed' || !this.#lastResponse) return;
-      this.#send(this.#lastResponse);
+    this.#timerG = startLazily(this.#timerG, this.#clock, interval, () => {
+      if (this.#state !== 'completed' || !this.#finalResponse) return;
+      this.#send(this.#finalResponse.revive());
       // §17.2.1: "the value of Timer G is doubled, unless that value exceeds T2, in which case it is set to T2".
       this.#scheduleG(Math.min(2 * interval, this.#timers.t2));
     });
@@ -149,10 +156,12 @@ export class ServerInviteTransaction {
   #terminate(): void {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
-    this.#timerG.stop();
-    this.#timerH.stop();
-    this.#timerI.stop();
-    this.#timerL.stop();
+    this.#timerG?.stop();
+    this.#timerH?.stop();
+    this.#timerI?.stop();
+    this.#timerL?.stop();
+    this.#lastResponse = undefined;
+    this.#finalResponse = undefined;
     this.#user.onTerminated();
   }
 }

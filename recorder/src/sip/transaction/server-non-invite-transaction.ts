@@ -1,7 +1,8 @@
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { Clock } from './clock.js';
 import type { ServerTransactionUser, TransactionSender } from './delegates.js';
-import { DEFAULT_TIMER_VALUES, TimerSlot, type SipTimerValues } from './timers.js';
+import { DEFAULT_TIMER_VALUES, startLazily, type SipTimerValues, type TimerSlot } from './timers.js';
+import { WireResponse } from './wire-response.js';
 
 /** States of RFC 3261 §17.2.2 Figure 8. */
 export type ServerNonInviteState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -17,11 +18,15 @@ export type ServerNonInviteState = 'trying' | 'proceeding' | 'completed' | 'term
  */
 export class ServerNonInviteTransaction {
   #state: ServerNonInviteState = 'trying';
+  /** The provisional response, until the final one replaces it. */
   #lastResponse: SipResponse | undefined;
+  /** The final response, kept on UDP through Timer J as its wire text only. */
+  #finalResponse: WireResponse | undefined;
   readonly #sender: TransactionSender;
   readonly #user: ServerTransactionUser;
+  readonly #clock: Clock;
   readonly #timers: SipTimerValues;
-  readonly #timerJ: TimerSlot;
+  #timerJ: TimerSlot | undefined;
 
   /** `_request` created the transaction; it is not retained (only its key, held by the core, matters). */
   constructor(
@@ -33,8 +38,8 @@ export class ServerNonInviteTransaction {
   ) {
     this.#sender = sender;
     this.#user = user;
+    this.#clock = clock;
     this.#timers = timers;
-    this.#timerJ = new TimerSlot(clock);
   }
 
   get state(): ServerNonInviteState {
@@ -50,24 +55,28 @@ export class ServerNonInviteTransaction {
   receiveRequest(_request: SipRequest): void {
     // "Once in the Trying state, any further request retransmissions are discarded." In Proceeding and
     // Completed the last response is passed to the transport again.
-    if ((this.#state === 'proceeding' || this.#state === 'completed') && this.#lastResponse) {
-      this.#send(this.#lastResponse);
-    }
+    if (this.#state === 'proceeding' && this.#lastResponse) this.#send(this.#lastResponse);
+    else if (this.#state === 'completed' && this.#finalResponse) this.#send(this.#finalResponse.revive());
   }
 
   /** The TU's response. Returns false if the transaction already sent a final response. */
   respond(response: SipResponse): boolean {
     if (this.#state !== 'trying' && this.#state !== 'proceeding') return false;
-    this.#lastResponse = response;
     this.#send(response);
     if (response.status < 200) {
       this.#state = 'proceeding';
+      this.#lastResponse = response;
       return true;
     }
     this.#state = 'completed';
+    this.#lastResponse = undefined;
     // Timer J: 64·T1 on unreliable transports to absorb retransmissions, zero on reliable ones.
-    if (this.#sender.reliable) this.#terminate();
-    else this.#timerJ.start(64 * this.#timers.t1, () => this.#terminate());
+    if (this.#sender.reliable) {
+      this.#terminate();
+      return true;
+    }
+    this.#finalResponse = new WireResponse(response);
+    this.#timerJ = startLazily(this.#timerJ, this.#clock, 64 * this.#timers.t1, () => this.#terminate());
     return true;
   }
 
@@ -87,7 +96,8 @@ export class ServerNonInviteTransaction {
   #terminate(): void {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
-    this.#timerJ.stop();
+    this.#timerJ?.stop();
+    this.#finalResponse = undefined;
     this.#user.onTerminated();
   }
 }

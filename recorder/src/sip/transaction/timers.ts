@@ -13,7 +13,11 @@ export interface SipTimerValues {
 /** The RFC 3261 defaults: T1 = 500 ms, T2 = 4 s, T4 = 5 s. */
 export const DEFAULT_TIMER_VALUES: SipTimerValues = Object.freeze({ t1: 500, t2: 4000, t4: 5000 });
 
-/** One named timer of a transaction (A, B, E, …): at most one pending callback, cancelled on restart. */
+/**
+ * One named timer of a transaction (A, B, E, …): at most one pending callback, cancelled on restart.
+ * Transactions create their slots on first start (`startLazily`), not up front: most run only one or two of
+ * their four timers, and at 1000 calls/s every slot lives through the 32 s Timer L/J windows.
+ */
 export class TimerSlot {
   readonly #clock: Clock;
   #handle: TimerHandle;
@@ -45,4 +49,16 @@ export class TimerSlot {
   get running(): boolean {
     return this.#pending;
   }
+}
+
+/** Starts `slot`, creating it on `clock` first if the timer never ran; returns the slot to keep. */
+export function startLazily(
+  slot: TimerSlot | undefined,
+  clock: Clock,
+  ms: number,
+  fn: () => void,
+): TimerSlot {
+  const started = slot ?? new TimerSlot(clock);
+  started.start(ms, fn);
+  return started;
 }
