@@ -128,6 +128,7 @@ export async function replaceLocalDialog(
   session.streams = negotiation.streams;
   // The old dialog ends here: forget it (a late BYE on it is still answered 200), then record under the new one.
   ctx.registry.remove(session, receivedAt);
+  const replacedDialog = session.dialog;
   session.dialog = Dialog.fromInvite(request, source, incoming.localTag, ctx.contactFor(source));
   ctx.registry.add(session);
   session.lastSignalAt = receivedAt;
@@ -146,6 +147,8 @@ export async function replaceLocalDialog(
     .configure(ctx.policy?.mediaStreams(session) ?? mediaStreamsOf(session.streams))
     .catch((err: unknown) => log.error({ err: (err as Error).message }, 'media worker refused the streams'));
   answerReplacingInvite(ctx, incoming, session, checked.timer);
+  // RFC 3891 §3: the replaced dialog is ended with a BYE (an SRC that already dropped it answers 481: harmless).
+  ctx.endReplacedDialog(session, replacedDialog);
   ctx.persistence?.changed(session);
   log.info(
     { replaces: previousCallId, newCallId: session.callId },

@@ -94,18 +94,21 @@ export interface RestoreContext {
   readonly dialog?: Dialog;
 }
 
+/** The stored dialog, continued here: our Contact, and requests to the SRC sent where its request came from. */
+export function restoreDialog(stored: StoredSession, rc: Omit<RestoreContext, 'dialog'>): Dialog {
+  return Dialog.fromJSON({
+    ...stored.dialog,
+    localContact: rc.localContact,
+    target: retarget(stored.dialog.target, rc.source),
+  });
+}
+
 /**
  * Rebuilds a session from the store, without ports or media (the caller opens the recording and negotiates).
  * @throws SessionError `SESSION_BAD_STORED_STATE` (500) when the stored offer no longer parses
  */
 export function restoreSession(stored: StoredSession, rc: RestoreContext): RecordingSession {
-  const dialog =
-    rc.dialog ??
-    Dialog.fromJSON({
-      ...stored.dialog,
-      localContact: rc.localContact,
-      target: retarget(stored.dialog.target, rc.source),
-    });
+  const dialog = rc.dialog ?? restoreDialog(stored, rc);
   const session = new RecordingSession({
     recordingId: stored.recordingId,
     dialog,

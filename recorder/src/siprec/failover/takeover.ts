@@ -22,7 +22,7 @@ import type { RecordingSession } from '../session/recording-session.js';
 import { SessionError } from '../session/session-error.js';
 import { answerReplacingInvite, checkReplacingInvite, replaceLocalDialog } from './replacing-invite.js';
 import { SegmentOpening, type PhaseMark } from './segment-opening.js';
-import { restoreSession } from './stored-form.js';
+import { restoreDialog, restoreSession } from './stored-form.js';
 import { TakeoverWindow } from './takeover-window.js';
 
 /**
@@ -236,6 +236,8 @@ export class SessionTakeover {
     ctx.registry.add(session);
     this.#deps.adopt(session, lease.token, lease.previousOwner, receivedAt);
     answerReplacingInvite(ctx, incoming, session, checked.timer);
+    // RFC 3891 §3: the replaced dialog (the dead recorder's) is ended with a BYE; an SRC that dropped it says 481.
+    ctx.endReplacedDialog(session, restoreDialog(found.session, { source, localContact: contact }));
     ctx.logger.info(
       { callId: session.callId, recordingId: session.recordingId, replaces: target.callId },
       'INVITE with Replaces continues the recording',

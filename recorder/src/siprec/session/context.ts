@@ -7,6 +7,7 @@ import type { RecorderConfig } from '../../config/config.js';
 import type { RecorderMetrics } from '../../observability/metrics.js';
 import type { SidecarDocument, SidecarWriter } from '../../recording/sidecar.js';
 import type { IncomingRequest, RespondOptions } from '../../sip/core/transaction-user.js';
+import type { Dialog } from '../../sip/dialog/dialog.js';
 import type { MessageSource } from '../../sip/transport/types.js';
 import type { RecordingHandle } from '../../media/engine/recording-handle.js';
 import type { PolicyEngine } from '../../policy/policy-engine.js';
@@ -95,6 +96,8 @@ export interface UserAgentContext {
    * Idempotent.
    */
   endSession(session: RecordingSession, reason: string, opts: { sendBye: boolean }): void;
+  /** Sends BYE on `dialog`, which `session` has just left for another (INVITE with Replaces, RFC 3891 §3). */
+  endReplacedDialog(session: RecordingSession, dialog: Dialog): void;
 }
 
 /** Option tags of every Require header, lower-cased. */

@@ -24,7 +24,10 @@ import type { SessionRegistry } from './session-registry.js';
 const KNOWN_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER', 'PRACK']);
 const SWEEP_INTERVAL_MS = 1000;
 
-export type UserAgentDeps = Omit<UserAgentContext, 'respond' | 'endSession' | 'admission'> & {
+export type UserAgentDeps = Omit<
+  UserAgentContext,
+  'respond' | 'endSession' | 'endReplacedDialog' | 'admission'
+> & {
   /** Whether the recorder is ready at all (store reachable, transports up). */
   readonly isReady: () => boolean;
   /** Sees every admitted request first (the composition root registers Via `alias` connections, RFC 5923). */
@@ -48,6 +51,7 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
       ...deps,
       respond: (incoming, status, opts) => this.#respond(incoming, status, opts),
       endSession: (session, reason, opts) => this.#endSession(session, reason, opts),
+      endReplacedDialog: (session, dialog) => this.#sendBye(session, 'replaced', dialog),
       admission: () => this.#admission(),
     };
   }
@@ -362,17 +366,17 @@ export class SiprecUserAgent implements SipTransactionUser, RecorderControl {
     void done.finally(() => this.#finalising.delete(done));
   }
 
-  #sendBye(session: RecordingSession, reason: string): void {
+  #sendBye(session: RecordingSession, reason: string, dialog: Dialog = session.dialog): void {
     const core = this.#core;
     if (!core) return;
-    const bye = session.dialog.createRequest('BYE', {
+    const bye = dialog.createRequest('BYE', {
       headers: [['Reason', `SIP;cause=200;text="${reason}"`]],
     });
     const log = new LazyChildLogger(this.#deps.logger, {
-      callId: session.callId,
+      callId: dialog.callId,
       recordingId: session.recordingId,
     });
-    core.sendRequest(bye, session.dialog.target, {
+    core.sendRequest(bye, dialog.target, {
       onResponse: (res) => log.debug({ status: res.status }, 'BYE answered'),
       onTimeout: () => log.warn('BYE to the SRC timed out'),
       onTransportError: (err) => log.warn({ err: err.message }, 'BYE to the SRC could not be sent'),

@@ -190,6 +190,11 @@ describe('failover: a recorder killed mid-call, the recording goes on at another
     expect(call.src.callId).to.not.equal(firstCallId);
     const bPorts = call.follow(ok);
     await sleep(3000);
+    // RFC 3891 §3: B ends the replaced dialog (A's) with a BYE.
+    expect(
+      call.src.received.some((t) => t.startsWith('BYE ') && t.includes(`\r\nCall-ID: ${firstCallId}\r\n`)),
+      'BYE on the replaced dialog',
+    ).to.be.true;
     const bye = await call.src.bye(c.get('b').sipPort);
     expect(bye.status).to.equal(200);
     call.rtp.stop();

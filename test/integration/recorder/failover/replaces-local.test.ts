@@ -56,6 +56,13 @@ describe('INVITE with Replaces for a dialog recorded by the same recorder', func
       [recordingId, src.callId],
     ]);
 
+    // RFC 3891 §3: the recorder ends the replaced dialog with a BYE of its own.
+    const byeOnOld = (): string | undefined =>
+      src.received.find((t) => t.startsWith('BYE ') && t.includes(`\r\nCall-ID: ${old.callId}\r\n`));
+    for (let i = 0; i < 50 && !byeOnOld(); i++) await sleep(100);
+    expect(byeOnOld(), 'BYE on the replaced dialog').to.be.a('string');
+    expect(byeOnOld()).to.match(/^Reason: *SIP;cause=200;text="replaced"/im);
+
     // The replaced dialog is over: its BYE (crossing ours, or late) still succeeds and ends nothing.
     const next = { callId: src.callId, fromTag: src.fromTag, toTag: src.toTag };
     Object.assign(src, old);
