@@ -353,22 +353,28 @@ export class RecordingTimeline {
     if (interleaved.length < frames * nch) interleaved = new Int16Array(frames * nch);
     const out = interleaved;
     for (let c = 0; c < nch; c++) {
-      const buf = this.#chans[c]!.buf;
-      const have = Math.min(frames, buf.length);
+      const ch = this.#chans[c]!;
+      const buf = ch.buf;
+      const have = Math.max(0, Math.min(frames, buf.length, ch.end - this.#flushed));
       let i = 0;
       let o = c;
       for (; i < have; i++, o += nch) out[o] = buf[i]!;
       for (; i < frames; i++, o += nch) out[o] = 0;
     }
     this.#sink.write(out, frames);
-    this.#flushed += frames;
     for (const ch of this.#chans) {
+      // Beyond `end` the buffer is all silence, so only the audio written past this block moves, and only the
+      // places it leaves are cleared: not the whole buffer, at every block of every recording.
       const buf = ch.buf;
-      if (buf.length > 0) {
-        buf.copyWithin(0, frames);
-        buf.fill(0, Math.max(0, buf.length - frames));
+      const live = Math.min(ch.end - this.#flushed, buf.length);
+      if (live > frames) {
+        buf.copyWithin(0, frames, live);
+        buf.fill(0, live - frames, live);
+      } else if (live > 0) {
+        buf.fill(0, 0, live);
       }
-      if (ch.end < this.#flushed) ch.end = this.#flushed;
     }
+    this.#flushed += frames;
+    for (const ch of this.#chans) if (ch.end < this.#flushed) ch.end = this.#flushed;
   }
 }

@@ -181,6 +181,31 @@ describe('RecordingTimeline', () => {
     expect(sink.data[1]!.every((v) => v === 0)).to.equal(true);
   });
 
+  it('keeps every sample of a channel buffered ahead of a late one in place, and silence in its gaps stays silent', () => {
+    // Channel 0 runs 300 ms ahead of channel 1's first audio, so blocks go out while later audio of channel 0 waits
+    // in its buffer; a 200 ms DTX pause then lands where earlier audio sat: it must come out as zeros.
+    const { tl, sink } = timeline(2, { latencyMs: 400, blockMs: 100 });
+    const expected = new Array<number>(24000).fill(0);
+    for (let t = 0; t < 3000; t += 20) {
+      const value = 1 + ((t / 20) % 97);
+      if (t < 600 || t >= 800) {
+        tl.write(0, frame(value), 160, {
+          rtpTimestamp: t * 8,
+          clockRate: 8000,
+          sampleRate: 8000,
+          arrivalMs: t,
+        });
+        expected.fill(value, t * 8, t * 8 + 160);
+      }
+      if (t >= 300)
+        tl.write(1, frame(7), 160, { rtpTimestamp: t * 8, clockRate: 8000, sampleRate: 8000, arrivalMs: t });
+      tl.tick(t);
+    }
+    expect(tl.close(3000)).to.equal(24000);
+    expect(sink.data[0]).to.deep.equal(expected);
+    expect(firstRun(sink.data[1]!, 7)).to.deep.equal([2400, 24000]);
+  });
+
   it('pause() and resume() write silence for the paused span and keep the length', () => {
     const { tl, sink } = timeline(1);
     for (let t = 0; t < 3000; t += 20) {
