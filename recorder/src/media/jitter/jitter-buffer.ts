@@ -115,8 +115,7 @@ class Slot {
   length = 0;
   piece: Piece = NO_PIECE;
 
-  store(payload: Buffer): void {
-    const len = payload.length;
+  store(packet: Buffer, offset: number, len: number): void {
     let piece = this.piece;
     if (piece.buf.length < len) {
       piece =
@@ -125,7 +124,7 @@ class Slot {
           : new Piece(Buffer.allocUnsafe(len));
       this.piece = piece;
     }
-    payload.copy(piece.buf, 0, 0, len);
+    packet.copy(piece.buf, 0, offset, offset + len);
     if (piece.view.length !== len) piece.view = piece.buf.subarray(0, len);
     this.length = len;
   }
@@ -202,17 +201,23 @@ export class JitterBuffer {
     return this.#buffered;
   }
 
-  /** Offers one authenticated RTP packet, arrived at wall-clock `now` (ms). */
+  /**
+   * Offers one authenticated RTP packet, arrived at wall-clock `now` (ms). Its payload is the `payloadLength`
+   * bytes of `packet` from `payloadOffset` (the whole of `packet` by default): the receive path passes the
+   * datagram itself rather than a view of its payload, which would be an object per packet.
+   */
   push(
     ssrc: number,
     sequence: number,
     timestamp: number,
     marker: boolean,
-    payload: Buffer,
+    packet: Buffer,
     now: number,
+    payloadOffset = 0,
+    payloadLength = packet.length - payloadOffset,
   ): PushResult {
     this.stats.received++;
-    if (payload.length > this.#maxPayload) {
+    if (payloadLength > this.#maxPayload) {
       this.stats.oversized++;
       return 'oversized';
     }
@@ -265,7 +270,7 @@ export class JitterBuffer {
     slot.timestamp = timestamp >>> 0;
     slot.marker = marker;
     slot.arrivalMs = now;
-    slot.store(payload);
+    slot.store(packet, payloadOffset, payloadLength);
     this.#seen[ext % SEEN_RING] = ext;
     if (ext > this.#maxExt) this.#maxExt = ext;
     this.#buffered++;

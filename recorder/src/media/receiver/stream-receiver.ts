@@ -1,8 +1,8 @@
 /**
  * The receive path of one negotiated stream, inside a media worker: from the datagram to the recording timeline.
  *
- * Per RTP packet (no promises, no closures, nothing allocated that can be reused; the header, the decode buffer
- * and the frame descriptor are shared or owned; the payload view handed to the jitter buffer is the only object):
+ * Per RTP packet (no promises, no closures, no objects: the header, the decode buffer and the frame descriptor are
+ * shared or owned, and the jitter buffer takes the datagram with the payload's offset and length):
  *   size check → RTCP demux when muxed (RFC 5761 §4) → source check (symmetric latching) → SRTP unprotect in place
  *   (RFC 3711; failures counted and dropped, never written) → RTP parse → latch → RFC 3550 A.1 statistics →
  *   jitter/reorder buffer → in order: {@link StreamPlayout} (decode → timeline, DTMF, silence for gaps).
@@ -270,15 +270,7 @@ export class StreamReceiver {
     workerCounters.bytes += payloadLength;
     this.#playout.notePayloadType(h.sequenceNumber, pt);
     const jitter = this.#jitter!;
-    const payloadOffset = h.payloadOffset;
-    jitter.push(
-      h.ssrc,
-      h.sequenceNumber,
-      h.timestamp,
-      h.marker,
-      msg.subarray(payloadOffset, payloadOffset + payloadLength),
-      now,
-    );
+    jitter.push(h.ssrc, h.sequenceNumber, h.timestamp, h.marker, msg, now, h.payloadOffset, payloadLength);
     jitter.poll(now);
   }
 

@@ -232,6 +232,36 @@ describe('JitterBuffer', () => {
     expect(a.buffered + b.buffered).to.equal(0);
   });
 
+  it('takes the payload from inside the datagram and keeps its own copy while the packet waits', () => {
+    const got: number[][] = [];
+    const jb = new JitterBuffer({
+      clockRate: 8000,
+      sink: {
+        onFrame: (f) => got.push([...f.payload]),
+        onGap: () => undefined,
+        onDiscontinuity: () => undefined,
+      },
+    });
+    // One datagram buffer reused for every packet: 12 header bytes, a 4-byte payload, 2 bytes of padding.
+    const datagram = Buffer.alloc(18);
+    const send = (seq: number, now: number): void => {
+      datagram.fill(0xee);
+      datagram.fill(seq + 1, 12, 16);
+      jb.push(SSRC, seq, seq * 4, false, datagram, now, 12, 4);
+    };
+    send(0, 0);
+    send(2, 1); // waits for 1; the datagram is overwritten by the next packets
+    send(3, 2);
+    send(1, 3);
+    jb.poll(3);
+    expect(got).to.deep.equal([
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+      [3, 3, 3, 3],
+      [4, 4, 4, 4],
+    ]);
+  });
+
   it('still tells a duplicate from a late packet 100 sequence numbers back (the reorder limit)', () => {
     const { jb } = make();
     for (let k = 0; k <= 120; k++) {
