@@ -13,11 +13,12 @@ import { ClientNonInviteTransaction } from '../transaction/client-non-invite-tra
 import { systemClock, type Clock } from '../transaction/clock.js';
 import type { TransactionSender } from '../transaction/delegates.js';
 import { ServerInviteTransaction } from '../transaction/server-invite-transaction.js';
-import { ServerNonInviteTransaction } from '../transaction/server-non-invite-transaction.js';
 import { DEFAULT_TIMER_VALUES, type SipTimerValues } from '../transaction/timers.js';
 import { clientTransactionKey, serverTransactionKey } from '../transaction/transaction-key.js';
 import type { MessageSource, SendTarget, SipProtocol, SipTransportLayer } from '../transport/types.js';
 import { ServerIncomingRequest } from './incoming-request.js';
+import { ownCopy } from './own-copy.js';
+import { ServerEntry, TargetSender, type ServerEntryHost } from './server-entry.js';
 import { Invite2xxRetransmitter } from './invite-2xx-retransmitter.js';
 import type {
   ClientRequestHandlers,
@@ -49,19 +50,7 @@ export interface SipCoreOptions {
   onMessage?: (direction: 'in' | 'out', message: SipMessage) => void;
 }
 
-type ServerTx = ServerInviteTransaction | ServerNonInviteTransaction;
 type ClientTx = ClientInviteTransaction | ClientNonInviteTransaction;
-
-/**
- * A live server transaction. The request (via `incoming`) is kept only until the final response — a CANCEL
- * needs it before that; afterwards the entry lives on for Timer L/J with just the tag, so an answered
- * INVITE (several KiB with its multipart body) is not held for 32 s per call.
- */
-interface ServerEntry {
-  readonly tx: ServerTx;
-  readonly localTag: string;
-  incoming: ServerIncomingRequest | undefined;
-}
 
 /** A 2xx waiting for its ACK (forgotten as soon as the ACK arrives, or after 64·T1). */
 interface AckWait {
@@ -93,6 +82,8 @@ export class SipCore {
   readonly #merge = new Map<string, string>();
   readonly #client = new Map<string, ClientTx>();
   readonly #ackWaits = new Map<string, AckWait>();
+  /** The core's side of every server transaction (shared, so an entry carries no closures of its own). */
+  readonly #entryHost: ServerEntryHost;
   #closed = false;
 
   constructor(opts: SipCoreOptions, user: SipTransactionUser) {
@@ -109,6 +100,16 @@ export class SipCore {
     this.#maxHeaders = opts.maxHeaders;
     this.#maxHeaderBytes = opts.maxHeaderBytes;
     this.#user = user;
+    this.#entryHost = {
+      log: this.#log,
+      clock: this.#clock,
+      timers: this.#timers,
+      server: this.#userAgent,
+      sendMessage: (message, target) => this.#sendMessage(message, target),
+      forget: (entry) => this.#forgetServerEntry(entry),
+      onAck: (ack, source) => this.#onAck(ack, source),
+      on2xxSent: (incoming, response, sender) => this.#start2xxRetransmission(incoming, response, sender),
+    };
   }
 
   /** Number of live server transactions, client transactions and 2xx awaiting ACK (for tests/metrics). */
@@ -145,7 +146,7 @@ export class SipCore {
     handlers: ClientRequestHandlers,
   ): ClientTransactionHandle {
     const branch = this.#prepareRequest(request, target.protocol);
-    const sender = this.#sender(target);
+    const sender = new TargetSender(this.#entryHost, target);
     const dispose = { dispose: (): void => undefined };
     if (this.#closed || request.method === 'ACK') {
       if (!this.#closed)
@@ -241,8 +242,8 @@ export class SipCore {
 
   #onRequest(request: SipRequest, source: MessageSource): void {
     stampTopVia(request, source);
-    const key = serverTransactionKey(request);
-    const existing = this.#server.get(key);
+    const lookupKey = serverTransactionKey(request);
+    const existing = this.#server.get(lookupKey);
     if (existing) {
       // §17.2.3: a retransmission, or the ACK of a non-2xx final response: the transaction absorbs it.
       existing.tx.receiveRequest(request);
@@ -252,6 +253,8 @@ export class SipCore {
       this.#onAck(request, source);
       return;
     }
+    // A new transaction: its key stays in the tables through Timer L/J, so it gets its own characters.
+    const key = ownCopy(lookupKey);
     if (request.method === 'CANCEL') {
       this.#onCancel(request, source, key);
       return;
@@ -321,42 +324,27 @@ export class SipCore {
     merge: string | undefined,
     toTag?: string,
   ): ServerIncomingRequest {
-    const target = responseTarget(request, source);
-    const sender = this.#sender(target);
-    const localTag = toTag ?? getTag(request.headers.get('To')) ?? newTag(this.#random);
-    // Closures below capture only this string, never `request`: the transaction outlives the request.
     const callId = request.headers.get('Call-ID');
-    const txUser = {
-      onTerminated: () => {
-        if (this.#server.get(key)?.tx !== tx) return;
-        this.#server.delete(key);
-        if (merge !== undefined && this.#merge.get(merge) === key) this.#merge.delete(merge);
-      },
-      onTransportError: (err: Error) => this.#log.warn({ err, callId }, 'could not send a response'),
-      onTimeout: () => this.#log.debug({ callId }, 'no ACK for a final non-2xx'),
-      // RFC 6026 §8.7: an ACK matching the INVITE transaction while it is Accepted (RFC 2543 peers).
-      onAck: (ack: SipRequest) => this.#onAck(ack, source),
-    };
-    const tx: ServerTx =
-      request.method === 'INVITE'
-        ? new ServerInviteTransaction(request, sender, txUser, this.#clock, this.#timers)
-        : new ServerNonInviteTransaction(request, sender, txUser, this.#clock, this.#timers);
-    const entry: ServerEntry = { tx, localTag, incoming: undefined };
-    const incoming = new ServerIncomingRequest(request, source, localTag, tx, {
-      ...(this.#userAgent !== undefined ? { server: this.#userAgent } : {}),
-      on2xxSent: (inc, response) => this.#start2xxRetransmission(inc, response, sender),
-      onFinal: () => {
-        entry.incoming = undefined;
-      },
-      onLateResponse: (inc, status) =>
-        this.#log.debug(
-          { callId: inc.request.headers.get('Call-ID'), status },
-          'response after the final one ignored',
-        ),
+    // The entry outlives the request by Timer L/J: it keeps its own copies of the strings, not slices of it.
+    const entry = new ServerEntry(this.#entryHost, request, {
+      key,
+      merge,
+      localTag: toTag ?? ownCopy(getTag(request.headers.get('To')) ?? newTag(this.#random)),
+      callId: callId === undefined ? undefined : ownCopy(callId),
+      source,
+      target: responseTarget(request, source),
     });
+    const incoming = new ServerIncomingRequest(request, source, entry.localTag, entry.tx, entry);
     entry.incoming = incoming;
-    if (tx.state !== 'terminated') this.#server.set(key, entry);
+    if (entry.tx.state !== 'terminated') this.#server.set(key, entry);
     return incoming;
+  }
+
+  #forgetServerEntry(entry: ServerEntry): void {
+    if (this.#server.get(entry.key) !== entry) return;
+    this.#server.delete(entry.key);
+    if (entry.merge !== undefined && this.#merge.get(entry.merge) === entry.key)
+      this.#merge.delete(entry.merge);
   }
 
   #start2xxRetransmission(
@@ -424,10 +412,6 @@ export class SipCore {
     return branch;
   }
 
-  #sender(target: SendTarget): TransactionSender {
-    return { reliable: target.protocol !== 'udp', send: (msg) => this.#sendMessage(msg, target) };
-  }
-
   #sendMessage(msg: SipMessage, target: SendTarget): Promise<void> {
     try {
       this.#onMessage?.('out', msg);
@@ -470,7 +454,8 @@ function seqOf(request: SipRequest): number {
 function mergeKey(request: SipRequest): string | undefined {
   const h = request.headers;
   if (getTag(h.get('To')) !== undefined) return undefined;
-  return `${getTag(h.get('From')) ?? ''}|${h.get('Call-ID') ?? ''}|${h.get('CSeq') ?? ''}`;
+  // Kept in the merge table while the transaction lives: its own characters (see ownCopy).
+  return ownCopy(`${getTag(h.get('From')) ?? ''}|${h.get('Call-ID') ?? ''}|${h.get('CSeq') ?? ''}`);
 }
 
 /** An ACK for a 2xx matches the INVITE by Call-ID, CSeq number and our To tag (§13.3.1.4, §17.1.1.3). */
