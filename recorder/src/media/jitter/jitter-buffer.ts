@@ -10,7 +10,7 @@
  * inserting hours of silence.
  *
  * No timers: the caller drives time through `push(…, now)` and `poll(now)`. Nothing is allocated per packet
- * once the slot pool is warm: payloads are copied into per-slot buffers, and released frames are handed out
+ * once the slot pool is warm: packets are copied into pooled buffers, and released frames are handed out
  * through one reused {@link JitterFrame} object that is only valid during the callback.
  */
 
@@ -86,18 +86,22 @@ const MAX_MISORDER = 100;
 const SEEN_RING = 128;
 
 /**
- * Payload storage, shared by every buffer of the thread (a media worker runs one event loop). In-order packets
+ * Packet storage, shared by every buffer of the thread (a media worker runs one event loop). In-order packets
  * are released as soon as they arrive, so a stream holds storage only while a packet waits for a missing
- * predecessor: most of the time none. G.711 (160 B) and common Opus payloads fit a pooled piece; larger ones get
- * their own buffer, dropped on release.
+ * predecessor: most of the time none. A G.711 datagram (172 B, 182 under SRTP) and common Opus ones fit a pooled
+ * piece; larger ones get their own buffer, dropped on release.
  */
-const POOLED_PAYLOAD_BYTES = 256;
+const POOLED_PACKET_BYTES = 256;
 /** Pieces kept for reuse (1 MiB): far more than the packets all streams of a worker hold at once. */
 const POOL_LIMIT = 4096;
 
-/** Storage for one payload, with a view of the stored length that is reused while the length stays the same. */
+/**
+ * Storage for one datagram, with a view of its payload that is reused while the payload's place stays the same
+ * (it does for the whole of a stream, whose header length does not change).
+ */
 class Piece {
   view: Buffer;
+  viewOffset = 0;
   constructor(readonly buf: Buffer) {
     this.view = buf.subarray(0, 0);
   }
@@ -112,27 +116,32 @@ class Slot {
   timestamp = 0;
   marker = false;
   arrivalMs = 0;
-  length = 0;
   piece: Piece = NO_PIECE;
 
-  store(packet: Buffer, offset: number, len: number): void {
+  /** Keeps a copy of `packet`, whose payload is the `length` bytes from `offset`. */
+  store(packet: Buffer, offset: number, length: number): void {
+    const size = packet.length;
     let piece = this.piece;
-    if (piece.buf.length < len) {
+    if (piece.buf.length < size) {
       piece =
-        len <= POOLED_PAYLOAD_BYTES
-          ? (piecePool.pop() ?? new Piece(Buffer.allocUnsafe(POOLED_PAYLOAD_BYTES)))
-          : new Piece(Buffer.allocUnsafe(len));
+        size <= POOLED_PACKET_BYTES
+          ? (piecePool.pop() ?? new Piece(Buffer.allocUnsafe(POOLED_PACKET_BYTES)))
+          : new Piece(Buffer.allocUnsafe(size));
       this.piece = piece;
     }
-    packet.copy(piece.buf, 0, offset, offset + len);
-    if (piece.view.length !== len) piece.view = piece.buf.subarray(0, len);
-    this.length = len;
+    // The whole datagram, with TypedArray#set: copying only the payload (Buffer#copy from an offset, or a view
+    // to set from) would make an object per packet, and a byte loop is slower than the memcpy.
+    piece.buf.set(packet);
+    if (piece.viewOffset !== offset || piece.view.length !== length) {
+      piece.view = piece.buf.subarray(offset, offset + length);
+      piece.viewOffset = offset;
+    }
   }
 
   /** Gives the storage back once the frame has been handed on (its payload is valid only in the callback). */
   recycle(): void {
     const piece = this.piece;
-    if (piece.buf.length === POOLED_PAYLOAD_BYTES && piecePool.length < POOL_LIMIT) piecePool.push(piece);
+    if (piece.buf.length === POOLED_PACKET_BYTES && piecePool.length < POOL_LIMIT) piecePool.push(piece);
     this.piece = NO_PIECE;
   }
 }

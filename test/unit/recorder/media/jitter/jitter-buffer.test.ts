@@ -242,23 +242,27 @@ describe('JitterBuffer', () => {
         onDiscontinuity: () => undefined,
       },
     });
-    // One datagram buffer reused for every packet: 12 header bytes, a 4-byte payload, 2 bytes of padding.
-    const datagram = Buffer.alloc(18);
-    const send = (seq: number, now: number): void => {
+    // One datagram buffer reused for every packet: a header (12 bytes, or 20 with a header extension), the
+    // payload, 2 bytes of padding.
+    const datagram = Buffer.alloc(30);
+    const send = (seq: number, now: number, header: number, length: number): void => {
       datagram.fill(0xee);
-      datagram.fill(seq + 1, 12, 16);
-      jb.push(SSRC, seq, seq * 4, false, datagram, now, 12, 4);
+      datagram.fill(seq + 1, header, header + length);
+      jb.push(SSRC, seq, seq * 4, false, datagram, now, header, length);
     };
-    send(0, 0);
-    send(2, 1); // waits for 1; the datagram is overwritten by the next packets
-    send(3, 2);
-    send(1, 3);
+    send(0, 0, 12, 4);
+    send(2, 1, 20, 4); // waits for 1; the datagram is overwritten by the next packets
+    send(3, 2, 12, 6);
+    send(1, 3, 12, 4);
     jb.poll(3);
+    send(4, 4, 12, 4);
+    jb.poll(4);
     expect(got).to.deep.equal([
       [1, 1, 1, 1],
       [2, 2, 2, 2],
       [3, 3, 3, 3],
-      [4, 4, 4, 4],
+      [4, 4, 4, 4, 4, 4],
+      [5, 5, 5, 5],
     ]);
   });
 
