@@ -17,7 +17,7 @@ import { DEFAULT_TIMER_VALUES, type SipTimerValues } from '../transaction/timers
 import { clientTransactionKey, serverTransactionKey } from '../transaction/transaction-key.js';
 import type { MessageSource, SendTarget, SipProtocol, SipTransportLayer } from '../transport/types.js';
 import { ServerIncomingRequest } from './incoming-request.js';
-import { ownCopy } from './own-copy.js';
+import { ownCopy } from '../message/own-copy.js';
 import { ServerEntry, TargetSender, type ServerEntryHost } from './server-entry.js';
 import { Invite2xxRetransmitter } from './invite-2xx-retransmitter.js';
 import type {

@@ -1,6 +1,7 @@
 import { parseCSeq } from '../message/cseq.js';
 import { SipHeaders } from '../message/headers.js';
 import { getTag, parseNameAddr } from '../message/name-addr.js';
+import { ownCopy } from '../message/own-copy.js';
 import { cryptoRandom, newBranch, type RandomSource } from '../message/random.js';
 import type { SipRequest } from '../message/types.js';
 import { parseUri } from '../message/uri.js';
@@ -65,21 +66,23 @@ export class Dialog {
   /** The transport destination for in-dialog requests (connection reused on streams). */
   target: SendTarget;
 
+  // The strings are own copies (ownCopy): taken from the INVITE they are slices of its header text, which
+  // would otherwise stay alive as long as the call.
   private constructor(s: DialogSnapshot) {
-    this.callId = s.callId;
-    this.localTag = s.localTag;
-    this.remoteTag = s.remoteTag;
-    this.localUri = s.localUri;
-    this.remoteUri = s.remoteUri;
-    this.localNameAddr = s.localNameAddr;
-    this.remoteNameAddr = s.remoteNameAddr;
-    this.remoteTarget = s.remoteTarget;
-    this.routeSet = [...s.routeSet];
+    this.callId = ownCopy(s.callId);
+    this.localTag = ownCopy(s.localTag);
+    this.remoteTag = ownCopy(s.remoteTag);
+    this.localUri = ownCopy(s.localUri);
+    this.remoteUri = ownCopy(s.remoteUri);
+    this.localNameAddr = ownCopy(s.localNameAddr);
+    this.remoteNameAddr = ownCopy(s.remoteNameAddr);
+    this.remoteTarget = ownCopy(s.remoteTarget);
+    this.routeSet = s.routeSet.map(ownCopy);
     this.remoteCSeq = s.remoteCSeq;
     this.localCSeq = s.localCSeq;
     this.secure = s.secure;
-    this.localContact = s.localContact;
-    this.target = { ...s.target };
+    this.localContact = ownCopy(s.localContact);
+    this.target = { ...s.target, address: ownCopy(s.target.address) };
   }
 
   /**
@@ -169,7 +172,8 @@ export class Dialog {
     if (TARGET_REFRESH_METHODS.has(request.method)) {
       const contact = request.headers.getAll('Contact')[0];
       if (contact !== undefined && contact !== '*') {
-        const uri = parseNameAddr(contact).uri;
+        // Kept for the rest of the call: not a slice of this request's header text (see ownCopy).
+        const uri = ownCopy(parseNameAddr(contact).uri);
         if (uri !== '') {
           this.remoteTarget = uri;
           if (this.routeSet.length === 0)
