@@ -211,7 +211,7 @@ describe('siprec/body extractSiprecBody', () => {
         extractSiprecBody('multipart/mixed;boundary=b', Buffer.alloc(10_000_000, 0x2d)),
       );
       expect(err.status).to.equal(413);
-      expect(Date.now() - started).to.be.below(50);
+      expect(Date.now() - started).to.be.below(1000);
     });
   });
 });

@@ -238,7 +238,7 @@ describe('parseOffer', () => {
       const huge = `${fixture('g729-first.sdp')}${'a=x-junk:0123456789abcdef\r\n'.repeat(40_000)}`;
       const started = process.hrtime.bigint();
       expect(refusal(huge).code).to.equal('SDP_TOO_LARGE');
-      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.lessThan(50);
+      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.lessThan(1000);
     });
 
     it('parses an offer at the 64 KiB limit full of junk attributes in bounded time, capping warnings', () => {
@@ -246,7 +246,7 @@ describe('parseOffer', () => {
       while (text.length < SDP_LIMITS.maxBytes - 40) text += 'junk line without equals sign\n';
       const started = process.hrtime.bigint();
       const { warnings } = offerOf(text);
-      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.lessThan(100);
+      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.lessThan(1000);
       expect(warnings.length).to.be.at.most(SDP_LIMITS.maxWarnings + 1);
       expect(warnings.at(-1)).to.match(/more warning\(s\) suppressed/);
     });
