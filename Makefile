@@ -53,7 +53,7 @@ test-operator: build deps k8s-tools
 test: deps build lint test-unit test-integration test-operator
 
 ## bench: every benchmark, each printing one JSON document (DESIGN.md §8); `make bench-<name>` runs one
-BENCHES := srtp-unprotect call-setup invite-path media-load store-ops failover operator-500
+BENCHES := srtp-unprotect call-setup invite-path media-load session-memory store-ops failover operator-500
 bench: $(addprefix bench-,$(BENCHES))
 
 bench-%: build
