@@ -325,11 +325,12 @@ export class SipCore {
     toTag?: string,
   ): ServerIncomingRequest {
     const callId = request.headers.get('Call-ID');
+    const requestToTag = getTag(request.headers.get('To'));
     // The entry outlives the request by Timer L/J: it keeps its own copies of the strings, not slices of it.
     const entry = new ServerEntry(this.#entryHost, request, {
       key,
       merge,
-      localTag: toTag ?? ownCopy(getTag(request.headers.get('To')) ?? newTag(this.#random)),
+      localTag: toTag ?? (requestToTag === undefined ? newTag(this.#random) : ownCopy(requestToTag)),
       callId: callId === undefined ? undefined : ownCopy(callId),
       source,
       target: responseTarget(request, source),
