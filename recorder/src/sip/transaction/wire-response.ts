@@ -19,6 +19,11 @@ export class WireResponse {
 
   /** The response again, byte-for-byte the same once serialized. */
   revive(): SipResponse {
-    return parseSipMessage(Buffer.from(this.#text, 'latin1')) as SipResponse;
+    const wire = Buffer.from(this.#text, 'latin1');
+    // Our own message: the limits that guard against peers must not refuse it (this runs in timer callbacks).
+    return parseSipMessage(wire, {
+      maxHeaders: Number.MAX_SAFE_INTEGER,
+      maxHeaderBytes: wire.length,
+    }) as SipResponse;
   }
 }

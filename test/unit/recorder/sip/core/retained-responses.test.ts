@@ -94,4 +94,13 @@ describe('SipCore: responses kept for retransmission', () => {
     expect(transport.sent.length).to.equal(sentAtAck);
     expect(sip.stats.serverTransactions).to.equal(0);
   });
+
+  it('retransmits a final response with more header rows than a peer may send (limits guard input only)', () => {
+    const headers = Array.from({ length: 300 }, (_, n): [string, string] => [`X-Row-${n}`, `value ${n}`]);
+    const { sip, transport, clock } = core((incoming) => incoming.respond(603, { headers }));
+    sip.receive(request('INVITE', 'z9hG4bKretained-rows'), UDP_SOURCE);
+    const final = transport.sent[1]!.data;
+    clock.tick(500 + 1000); // Timer G twice
+    expect(transport.sent.slice(1).map((s) => s.data.equals(final))).to.deep.equal([true, true, true]);
+  });
 });
