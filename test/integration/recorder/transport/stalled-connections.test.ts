@@ -10,6 +10,7 @@ import {
 
 const STALLED = 200;
 const MiB = 1024 * 1024;
+const RESPONSIVE_MS = 5000;
 
 /** Buffers (Node's arrayBuffers) and heap of this process, where the transport under test lives. */
 const memory = (): number => {
@@ -35,7 +36,7 @@ describe('TCP transport under 200 stalled connections (slowloris)', function () 
     const peer = await RawPeer.connect(harness.manager.addresses.tcp.port);
     try {
       peer.write(optionsRequest(callId));
-      await peer.waitFor(new RegExp(`200 OK[\\s\\S]*Call-ID: ${callId}\\r\\n`), 2000);
+      await peer.waitFor(new RegExp(`200 OK[\\s\\S]*Call-ID: ${callId}\\r\\n`), RESPONSIVE_MS);
       return performance.now() - started;
     } finally {
       peer.destroy();
@@ -56,8 +57,10 @@ describe('TCP transport under 200 stalled connections (slowloris)', function () 
         harness.manager.connectionCount === STALLED &&
         harness.manager.counters.tcp.bytesIn >= STALLED * half.length,
     );
+    // Responsive = an OPTIONS on a fresh connection is answered at all while the others stall (a transport that
+    // waits on them never answers); the bound leaves room for a loaded CI host, speed is the benchmarks' job.
     const rtt = await probe('while-stalled');
-    expect(rtt).to.be.lessThan(500);
+    expect(rtt).to.be.lessThan(RESPONSIVE_MS);
     // Each stalled connection holds its ~300 bytes in a 1 KiB buffer plus socket state.
     expect(harness.manager.bufferedBytes).to.be.at.most(STALLED * 1024);
     expect(memory() - before).to.be.lessThan(8 * MiB);
@@ -76,7 +79,7 @@ describe('TCP transport under 200 stalled connections (slowloris)', function () 
     expect(harness.manager.bufferedBytes).to.be.at.most(STALLED * 64 * 1024);
     // The whole process (our test peers and not yet collected garbage included) stays within a loose bound.
     expect(memory() - before).to.be.lessThan(64 * MiB);
-    expect(await probe('while-full')).to.be.lessThan(500);
+    expect(await probe('while-full')).to.be.lessThan(RESPONSIVE_MS);
 
     for (const peer of peers) for (let i = 0; i < 4; i++) peer.write(filler);
     await waitUntil(() => peers.every((p) => p.closed), 10_000);
@@ -84,6 +87,6 @@ describe('TCP transport under 200 stalled connections (slowloris)', function () 
     expect(harness.manager.counters.tcp.framingErrors).to.equal(STALLED);
     expect(harness.manager.counters.tcp.framingErrorResponses).to.equal(0);
     await waitUntil(() => harness.manager.connectionCount === 0);
-    expect(await probe('after-flood')).to.be.lessThan(500);
+    expect(await probe('after-flood')).to.be.lessThan(RESPONSIVE_MS);
   });
 });
