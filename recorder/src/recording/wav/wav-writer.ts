@@ -38,23 +38,34 @@ export interface WavWriterOptions {
 }
 
 /** Free chunks by size, shared by the writers of this thread (a media worker runs one event loop). */
-const chunkPool = new Map<number, ArrayBuffer[]>();
+const chunkPool = new Map<number, Chunk[]>();
 /** Free bytes kept per chunk size (320 chunks of an 8 kHz stereo recording): the writes in flight of a worker. */
 const POOL_BYTES = 1024 * 1024;
 /** Audio per chunk, ms. */
 const CHUNK_MS = 100;
 
-function takeChunk(bytes: number): ArrayBuffer {
-  return chunkPool.get(bytes)?.pop() ?? new ArrayBuffer(bytes);
+/** Pooled audio memory, with its views as samples (to fill) and as bytes (to write) made once, not per use. */
+class Chunk {
+  readonly samples: Int16Array;
+  readonly bytes: Buffer;
+  constructor(byteLength: number) {
+    this.samples = new Int16Array(byteLength / 2);
+    this.bytes = Buffer.from(this.samples.buffer);
+  }
 }
 
-function giveChunk(chunk: ArrayBuffer): void {
-  let free = chunkPool.get(chunk.byteLength);
+function takeChunk(bytes: number): Chunk {
+  return chunkPool.get(bytes)?.pop() ?? new Chunk(bytes);
+}
+
+function giveChunk(chunk: Chunk): void {
+  const bytes = chunk.bytes.length;
+  let free = chunkPool.get(bytes);
   if (free === undefined) {
     free = [];
-    chunkPool.set(chunk.byteLength, free);
+    chunkPool.set(bytes, free);
   }
-  if ((free.length + 1) * chunk.byteLength <= POOL_BYTES) free.push(chunk);
+  if ((free.length + 1) * bytes <= POOL_BYTES) free.push(chunk);
 }
 
 const NO_SAMPLES = new Int16Array(0);
@@ -80,10 +91,10 @@ export class WavWriter {
   readonly #chunkBytes: number;
   readonly #header = Buffer.alloc(WAV_HEADER_BYTES);
   /** Full chunks not yet written, in order. */
-  #gathered: ArrayBuffer[] = [];
+  #gathered: Chunk[] = [];
   #gatheredBytes = 0;
   /** The chunk being filled; none between a full (or submitted) chunk and the next write. */
-  #chunk: ArrayBuffer | undefined;
+  #chunk: Chunk | undefined;
   #chunkView: Int16Array = NO_SAMPLES;
   #chunkFill = 0;
   /** Bytes of audio handed to the file (queued or written). */
@@ -151,7 +162,7 @@ export class WavWriter {
     while (remaining > 0) {
       if (this.#chunk === undefined) {
         this.#chunk = takeChunk(this.#chunkBytes);
-        this.#chunkView = new Int16Array(this.#chunk);
+        this.#chunkView = this.#chunk.samples;
       }
       const room = this.#chunkView.length - this.#chunkFill;
       const n = Math.min(room, remaining);
@@ -215,11 +226,11 @@ export class WavWriter {
   /** Writes the gathered chunks and the partly filled one, in one `writev`. */
   #submitBlock(): void {
     const chunks = this.#gathered;
-    const parts = chunks.map((c) => Buffer.from(c));
+    const parts = chunks.map((c) => c.bytes);
     let len = this.#gatheredBytes;
     if (this.#chunkFill > 0) {
       chunks.push(this.#chunk!);
-      parts.push(Buffer.from(this.#chunk!, 0, this.#chunkFill * 2));
+      parts.push(this.#chunk!.bytes.subarray(0, this.#chunkFill * 2));
       len += this.#chunkFill * 2;
     }
     this.#gathered = [];
