@@ -110,8 +110,10 @@ describe('WavWriter on disk (checked with soxi)', function () {
     expect(errors).to.have.length(1);
     expect(errors[0]!.code).to.equal('WAV_WRITE_FAILED');
     w.write(frames(0, 160, 1), 160);
+    // A missing directory is made (a failover segment's may not exist yet); a path through a file cannot be.
+    writeFileSync(join(dir, 'a-file'), '');
     expect(
-      await WavWriter.create({ path: join(dir, 'no/such/dir.wav'), channels: 1, sampleRate: 8000 }).catch(
+      await WavWriter.create({ path: join(dir, 'a-file/x.wav'), channels: 1, sampleRate: 8000 }).catch(
         (e: unknown) => e,
       ),
     )
