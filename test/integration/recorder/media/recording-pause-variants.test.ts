@@ -172,18 +172,25 @@ describe('pause and hold the ways real SRCs signal them', function () {
     expect(p!.end, 'interval end').to.be.within(i.to.sentAt - 50, i.to.answeredAt + 50);
   }
 
-  it('(a) jambonz / mod_siprec: SDP-only re-INVITE a=inactive, then a=sendonly', async () => {
+  /**
+   * SDP-only re-INVITEs of one call, each answered 200 with both streams `inactive` while `heldShape` is offered
+   * and `recvonly` otherwise.
+   */
+  function sdpReinviter(
+    heldShape: SdpShape,
+  ): (call: SipCall, shape: SdpShape) => Promise<{ sentAt: number; answeredAt: number }> {
     let version = 1;
-    const reinvite = async (
-      call: SipCall,
-      shape: SdpShape,
-    ): Promise<{ sentAt: number; answeredAt: number }> => {
+    return async (call, shape) => {
       const r = await reinviteSdp(call, shape, ++version);
       expect(r.response.status).to.equal(200);
-      const expected = shape === 'inactive' ? 'inactive' : 'recvonly';
+      const expected = shape === heldShape ? 'inactive' : 'recvonly';
       expect(parseAnswer(r.response.body).map((a) => a.direction)).to.deep.equal([expected, expected]);
       return r;
     };
+  }
+
+  it('(a) jambonz / mod_siprec: SDP-only re-INVITE a=inactive, then a=sendonly', async () => {
+    const reinvite = sdpReinviter('inactive');
     const { sidecar, interruption } = await holdInTheMiddle(
       'sendonly',
       (call) => reinvite(call, 'inactive'),
@@ -193,17 +200,7 @@ describe('pause and hold the ways real SRCs signal them', function () {
   });
 
   it('(b) BroadWorks: c=IN IP4 0.0.0.0 without a=inactive, then the address again', async () => {
-    let version = 1;
-    const reinvite = async (
-      call: SipCall,
-      shape: SdpShape,
-    ): Promise<{ sentAt: number; answeredAt: number }> => {
-      const r = await reinviteSdp(call, shape, ++version);
-      expect(r.response.status).to.equal(200);
-      const expected = shape === 'broadworks-held' ? 'inactive' : 'recvonly';
-      expect(parseAnswer(r.response.body).map((a) => a.direction)).to.deep.equal([expected, expected]);
-      return r;
-    };
+    const reinvite = sdpReinviter('broadworks-held');
     const { sidecar, interruption } = await holdInTheMiddle(
       'broadworks-active',
       (call) => reinvite(call, 'broadworks-held'),
